@@ -23,6 +23,6 @@ fi
 gobin="$(go env GOPATH)/bin"
 if ! [ -x "$gobin/staticcheck" ]; then
 	echo "setup: installing staticcheck" >&2
-	go install honnef.co/go/tools/cmd/staticcheck@2025.1.1 >/dev/null 2>&1 ||
+	go install honnef.co/go/tools/cmd/staticcheck@v0.8.2 >/dev/null 2>&1 ||
 		go install honnef.co/go/tools/cmd/staticcheck@latest
 fi

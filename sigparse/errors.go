@@ -68,8 +68,8 @@ const caretWidth = 72
 // Caret returns the error's source line and a caret under its column,
 // each indented by two spaces and ending in a newline:
 //
-//	  … classtype:trojan-activity; sid:x; rev:1;)
-//	                                   ^
+//	… classtype:trojan-activity; sid:x; rev:1;)
+//	                                 ^
 //
 // Lines longer than the window are cut around the column with "…". Tabs
 // before the column are kept in the caret line so that the caret lines up

@@ -1,0 +1,157 @@
+package matcher
+
+import (
+	"context"
+	"io"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/sigtool/sigtool/sigparse"
+)
+
+// DefaultPacketAlertMax is Suricata's packet-alert-max default: at most this
+// many alerts are kept per packet; the rest are dropped in priority order.
+const DefaultPacketAlertMax = 15
+
+// Config selects the engine settings a run uses. The zero value is
+// Suricata 7's default configuration: default address and port variables,
+// no midstream pickup, IDS (not inline) stream inspection, checksums
+// validated, 15 alerts per packet.
+type Config struct {
+	// Vars overrides or adds rule variables by name without the "$"
+	// (HOME_NET, HTTP_PORTS, ...). Variables not named here keep Suricata's
+	// defaults.
+	Vars map[string]string
+	// Midstream lets TCP sessions be picked up without a three-way handshake
+	// (stream.midstream=true).
+	Midstream bool
+	// Inline inspects stream data as it arrives instead of once it is
+	// acknowledged (stream.inline=true).
+	Inline bool
+	// NoChecksum disables checksum validation (-k none).
+	NoChecksum bool
+	// PacketAlertMax caps the alerts kept per packet; 0 means
+	// DefaultPacketAlertMax.
+	PacketAlertMax int
+}
+
+// NotEvaluated names a rule the engine cannot evaluate faithfully and why.
+// Such a rule never alerts: it neither silently passes nor silently fails,
+// it is reported instead.
+type NotEvaluated struct {
+	SID, GID int
+	Msg      string
+	// Keywords lists the option names that are not supported, in source
+	// order.
+	Keywords []string
+	Reason   string
+}
+
+// HTTPInfo is the http object of an EVE alert for rules that matched in an
+// HTTP transaction (or on a flow whose app-proto is HTTP).
+type HTTPInfo struct {
+	Hostname    string
+	URL         string
+	UserAgent   string
+	Method      string
+	Protocol    string
+	Status      int
+	ContentType string
+	Referer     string
+	Length      int
+}
+
+// Match locates one content or pcre match of the alerting rule, for
+// highlighting: Data[Start:End] is the matched part of the named buffer.
+type Match struct {
+	// Buffer is the canonical Suricata 7 buffer name ("" = packet payload,
+	// "stream" = reassembled stream data, "http.uri", ...).
+	Buffer string
+	// Data is a copy of the inspected buffer, owned by the Alert.
+	Data       []byte
+	Start, End int
+}
+
+// Alert is one alert event, as Suricata writes it to eve.json. An Alert
+// passed to an emit callback is owned by the callee.
+type Alert struct {
+	Time     time.Time
+	PcapCnt  int
+	FlowID   uint64
+	SrcIP    netip.Addr
+	DstIP    netip.Addr
+	SrcPort  uint16
+	DstPort  uint16
+	Proto    string // "TCP", "UDP", "ICMP", ... as in EVE
+	AppProto string // "http" or ""
+	Action   string // "allowed" as Suricata reports IDS-mode alerts
+	GID      int
+	SID      int
+	Rev      int
+	Msg      string
+	Category string // classtype description
+	Severity int    // priority
+	TxID     int    // -1 when the alert is not tied to a transaction
+	HTTP     *HTTPInfo
+	Matches  []Match
+}
+
+// Stats sums up one scan.
+type Stats struct {
+	Packets          int
+	Bytes            int
+	Flows            int
+	HTTPTransactions int
+	Alerts           int
+	// PerSID counts alerts per signature id.
+	PerSID map[int]int
+}
+
+// Engine is a compiled rule set. It is immutable after Compile and safe for
+// concurrent scans; each scan owns its own state.
+type Engine struct {
+	cfg     Config
+	rules   []*rule
+	notEval []NotEvaluated
+	vars    map[string]string
+	// flowbitNames maps a flowbit name to its index in per-flow bit sets.
+	flowbitNames map[string]int
+}
+
+// Compile turns parsed rules into an Engine. It never fails because of one
+// rule: disabled rules are skipped and rules that cannot be evaluated are
+// listed by NotEvaluated. It fails only when the configuration itself is
+// unusable (for instance a variable that does not parse).
+func Compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
+	return compile(rules, cfg)
+}
+
+// NotEvaluated lists the rules the engine does not evaluate, in input order.
+func (e *Engine) NotEvaluated() []NotEvaluated {
+	out := make([]NotEvaluated, len(e.notEval))
+	copy(out, e.notEval)
+	return out
+}
+
+// Rules reports how many rules are evaluated.
+func (e *Engine) Rules() int { return len(e.rules) }
+
+// ScanFile runs the engine over the capture at path (pcap or pcapng, gzip
+// allowed), calling emit for each alert in capture order.
+func (e *Engine) ScanFile(ctx context.Context, path string, emit func(*Alert)) (Stats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer f.Close()
+	return e.Scan(ctx, f, path, emit)
+}
+
+// Scan runs the engine over a capture read from r; name is used in errors.
+// Alerts are passed to emit (which may be nil) in capture order. When the
+// capture is damaged, the alerts of the packets before the damage are
+// still emitted and the error names the file and packet number.
+func (e *Engine) Scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
+	return e.scan(ctx, r, name, emit)
+}

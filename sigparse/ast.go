@@ -202,6 +202,8 @@ type Option struct {
 	Pos    Pos // first byte of the name
 	ArgPos Pos // first byte of Arg (NoPos without one)
 	End    Pos // the terminating ';' (or the ')' when it is missing)
+
+	argOff int // offset of Arg in the logical line, for error positions
 }
 
 // Value is the typed value of a known option. The interface is sealed:

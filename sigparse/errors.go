@@ -14,6 +14,9 @@ type Error struct {
 	// Line is the physical source line holding Pos, without its newline,
 	// so that a caret can be drawn without the source at hand.
 	Line string
+	// InDisabled is set for errors inside a '#'-disabled rule, which
+	// tools report without failing (the rule is not loaded by an IDS).
+	InDisabled bool
 }
 
 // Error returns "file:line:col: msg".

@@ -1,0 +1,204 @@
+package sigparse
+
+import "strings"
+
+// itemKind is what the file lexer found on a (possibly continued) line.
+type itemKind int
+
+const (
+	itemRule     itemKind = iota // a rule line, continuation lines joined
+	itemDisabled                 // a '#' line whose text looks like a rule
+	itemComment                  // any other '#' line
+)
+
+// item is one logical line of a rule file. text is the line with every
+// backslash-newline continuation removed (and, for a disabled rule, the
+// '#' marker and the spaces after it removed); segs maps offsets in text
+// back to the physical file so that errors point where the user looks.
+type item struct {
+	kind  itemKind
+	start Pos    // first byte of the physical line ('#' for comments)
+	end   Pos    // just past the last byte (before the newline)
+	text  string // logical text
+	segs  []seg  // ascending by off; segs[0].off == 0
+}
+
+// seg says that text[off:] starts at physical offset phys (until the next seg).
+type seg struct {
+	off  int
+	phys Pos
+}
+
+// pos maps an offset in the logical text to the physical file.
+func (it *item) pos(off int) Pos {
+	i := len(it.segs) - 1
+	for i > 0 && it.segs[i].off > off {
+		i--
+	}
+	return it.segs[i].phys + Pos(off-it.segs[i].off)
+}
+
+// lexer splits a rule file into items. It is a state machine in the style
+// of text/template/parse, run synchronously: each state function consumes
+// input and returns the next state, and items are appended to a slice —
+// no goroutine or channel, so there is nothing to leak or race on.
+type lexer struct {
+	src   []byte
+	pos   int // current offset
+	items []item
+}
+
+type stateFn func(*lexer) stateFn
+
+// lex returns the items of src in order. Blank lines are dropped.
+func lex(src []byte) []item {
+	l := &lexer{src: src, items: make([]item, 0, len(src)/300+1)}
+	for state := lexLineStart; state != nil; {
+		state = state(l)
+	}
+	return l.items
+}
+
+// lexLineStart skips blank space at the start of a line and decides what
+// the line holds.
+func lexLineStart(l *lexer) stateFn {
+	for l.pos < len(l.src) {
+		switch l.src[l.pos] {
+		case ' ', '\t', '\r', '\n', '\f', '\v':
+			l.pos++
+			continue
+		case '#':
+			return lexComment
+		}
+		return lexRule
+	}
+	return nil
+}
+
+// lexRule reads a rule from l.pos to the end of its last continued line.
+func lexRule(l *lexer) stateFn {
+	l.items = append(l.items, l.logicalLine(itemRule, l.pos, l.pos))
+	return lexLineStart
+}
+
+// lexComment reads a '#' line; if the text after the markers looks like a
+// rule it becomes a disabled-rule item (continuations joined), otherwise a
+// comment kept verbatim.
+func lexComment(l *lexer) stateFn {
+	start := l.pos
+	p := l.pos
+	for p < len(l.src) && (l.src[p] == '#' || l.src[p] == ' ' || l.src[p] == '\t') {
+		p++
+	}
+	if looksLikeRule(l.src, p) {
+		l.items = append(l.items, l.logicalLine(itemDisabled, start, p))
+		return lexLineStart
+	}
+	e := p
+	for e < len(l.src) && l.src[e] != '\n' {
+		e++
+	}
+	text := strings.TrimRight(string(l.src[start:e]), "\r")
+	l.items = append(l.items, item{kind: itemComment, start: Pos(start), end: Pos(start + len(text)), text: text, segs: []seg{{0, Pos(start)}}})
+	l.pos = e
+	return lexLineStart
+}
+
+// logicalLine consumes the line starting at from, joining lines that end
+// in a backslash, and returns its item. The text starts at textStart
+// (after a '#' marker for disabled rules). A continued line of a disabled
+// rule may itself start with '#' markers; those are dropped too.
+func (l *lexer) logicalLine(kind itemKind, from, textStart int) item {
+	it := item{kind: kind, start: Pos(from)}
+	var b []byte // only allocated when the rule is continued
+	p := textStart
+	segStart := p
+	it.segs = []seg{{0, Pos(p)}}
+	logical := 0
+	for {
+		e := p
+		for e < len(l.src) && l.src[e] != '\n' {
+			e++
+		}
+		lineEnd := e
+		if lineEnd > p && l.src[lineEnd-1] == '\r' {
+			lineEnd--
+		}
+		// Trailing spaces after the backslash are tolerated, as Suricata does.
+		t := lineEnd
+		for t > p && (l.src[t-1] == ' ' || l.src[t-1] == '\t') {
+			t--
+		}
+		// Like Suricata, any trailing backslash continues the line (a
+		// literal backslash at the end of a rule is written |5C|).
+		if t > p && l.src[t-1] == '\\' && e < len(l.src) {
+			// Continued: keep the text up to the backslash.
+			b = append(b, l.src[segStart:t-1]...)
+			logical += t - 1 - segStart
+			p = e + 1
+			if kind == itemDisabled {
+				q := p
+				for q < len(l.src) && (l.src[q] == ' ' || l.src[q] == '\t') {
+					q++
+				}
+				if q < len(l.src) && l.src[q] == '#' {
+					for q < len(l.src) && (l.src[q] == '#' || l.src[q] == ' ' || l.src[q] == '\t') {
+						q++
+					}
+					p = q
+				}
+			}
+			segStart = p
+			it.segs = append(it.segs, seg{logical, Pos(p)})
+			continue
+		}
+		if b == nil {
+			it.text = string(l.src[segStart:lineEnd])
+		} else {
+			b = append(b, l.src[segStart:lineEnd]...)
+			it.text = string(b)
+		}
+		it.end = Pos(lineEnd)
+		l.pos = e
+		return it
+	}
+}
+
+// actions are the rule actions of Snort 2, Snort 3 and Suricata.
+var actions = map[string]bool{
+	"alert": true, "drop": true, "pass": true, "reject": true, "rejectsrc": true,
+	"rejectdst": true, "rejectboth": true, "sdrop": true, "log": true,
+	"activate": true, "dynamic": true, "block": true, "react": true, "rewrite": true,
+	"config": false,
+}
+
+// looksLikeRule reports whether the commented text at p is a rule: an
+// action word followed by a protocol and an option list in parentheses,
+// on the same logical line. Prose such as "# alert on this" is not.
+func looksLikeRule(src []byte, p int) bool {
+	e := p
+	for e < len(src) && isWordByte(src[e]) {
+		e++
+	}
+	if !actions[string(src[p:e])] || e >= len(src) || (src[e] != ' ' && src[e] != '\t') {
+		return false
+	}
+	// A '(' must follow on this line and the line (or its continuation)
+	// must end in ')'.
+	open := false
+	last := byte(0)
+	for q := e; q < len(src) && src[q] != '\n'; q++ {
+		c := src[q]
+		if c == '(' {
+			open = true
+		}
+		if c != ' ' && c != '\t' && c != '\r' {
+			last = c
+		}
+	}
+	return open && (last == ')' || last == '\\')
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}

@@ -1,0 +1,275 @@
+package http1
+
+import "bytes"
+
+// Tx is one request/response exchange. Its fields fill in as the Conn
+// parses; read them through the methods, which return slices owned by the
+// Tx (see the package doc for how long they stay valid).
+type Tx struct {
+	// ID numbers the transactions of a Conn from 0 in request order, as
+	// Suricata's tx_id does.
+	ID int
+
+	progress Progress
+	reported Progress // progress already returned by Conn.Updated
+	queued   bool     // on Conn.changed
+	flags    Flags
+
+	// Request side.
+	requestLine, method, uriRaw, uri, protocol []byte
+	host, hostRaw                              []byte
+	hasHost                                    bool
+	reqHeaders                                 []Header
+	reqHeadersRaw                              []byte
+	reqBody                                    []byte
+	reqBodyLen                                 int64
+	reqDerived                                 derived
+	reqRepeats                                 int
+
+	// Response side.
+	responseLine, respProtocol, statCode, statMsg []byte
+	status                                        int
+	respHeaders                                   []Header
+	respHeadersRaw                                []byte
+	respBody                                      []byte // decoded (de-chunked, inflated)
+	respBodyLen                                   int64  // decoded body bytes seen, beyond the limit too
+	respWireLen                                   int64  // body bytes on the wire after de-chunking
+	respDerived                                   derived
+	respRepeats                                   int
+	interim                                       int // 1xx responses skipped before the final one
+}
+
+// derived holds the buffers Suricata assembles from a header table.
+type derived struct {
+	header, names, start []byte
+}
+
+// Progress returns the milestones the transaction has reached.
+func (tx *Tx) Progress() Progress { return tx.progress }
+
+// Flags returns the anomalies seen so far.
+func (tx *Tx) Flags() Flags { return tx.flags }
+
+// Method returns the request method as sent.
+func (tx *Tx) Method() []byte { return tx.method }
+
+// URI returns the normalized URI (http.uri).
+func (tx *Tx) URI() []byte { return tx.uri }
+
+// RawURI returns the URI as sent (http.uri.raw).
+func (tx *Tx) RawURI() []byte { return tx.uriRaw }
+
+// Protocol returns the request protocol, e.g. "HTTP/1.1"; empty for HTTP/0.9.
+func (tx *Tx) Protocol() []byte { return tx.protocol }
+
+// Hostname returns the normalized host (http.host) and whether there is one.
+func (tx *Tx) Hostname() ([]byte, bool) { return tx.host, tx.hasHost }
+
+// StatusCode returns the final response's status code, 0 before it is known
+// or when it is not a number.
+func (tx *Tx) StatusCode() int { return tx.status }
+
+// ResponseProtocol returns the protocol of the status line.
+func (tx *Tx) ResponseProtocol() []byte { return tx.respProtocol }
+
+// RequestHeaders returns the request header table in first-seen order.
+func (tx *Tx) RequestHeaders() []Header { return tx.reqHeaders }
+
+// ResponseHeaders returns the final response's header table.
+func (tx *Tx) ResponseHeaders() []Header { return tx.respHeaders }
+
+// RequestHeader looks a request header up by name, ignoring case.
+func (tx *Tx) RequestHeader(name string) ([]byte, bool) { return lookup(tx.reqHeaders, name) }
+
+// ResponseHeader looks a response header up by name, ignoring case.
+func (tx *Tx) ResponseHeader(name string) ([]byte, bool) { return lookup(tx.respHeaders, name) }
+
+// RequestBody returns the de-chunked request body kept for inspection
+// (at most Config.RequestBodyLimit bytes).
+func (tx *Tx) RequestBody() []byte { return tx.reqBody }
+
+// RequestBodyLen is the de-chunked request body length seen so far,
+// including bytes beyond the inspection limit.
+func (tx *Tx) RequestBodyLen() int64 { return tx.reqBodyLen }
+
+// ResponseBody returns the de-chunked, decompressed response body kept for
+// inspection (at most Config.ResponseBodyLimit bytes). A compressed body is
+// inflated when it is complete.
+func (tx *Tx) ResponseBody() []byte { return tx.respBody }
+
+// ResponseBodyLen is the response body length as EVE's http.length reports
+// it: the bytes of the message body after de-chunking, before inflating.
+func (tx *Tx) ResponseBodyLen() int64 { return tx.respWireLen }
+
+// InterimResponses counts the 1xx responses (100 Continue...) that came
+// before the final response.
+func (tx *Tx) InterimResponses() int { return tx.interim }
+
+func lookup(hs []Header, name string) ([]byte, bool) {
+	for i := range hs {
+		if equalFold(hs[i].Name, name) {
+			return hs[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// equalFold compares ASCII case-insensitively without allocating.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// Buffer returns the named inspection buffer for one direction and whether
+// it exists. A buffer does not exist when the transaction has not reached
+// the part that fills it, when the header it comes from is absent, or when
+// Suricata does not define it for that direction; an existing buffer may be
+// empty (a header sent with no value). Calling Buffer never allocates once
+// the transaction's headers are complete.
+func (tx *Tx) Buffer(b Buffer, toServer bool) ([]byte, bool) {
+	if toServer {
+		return tx.requestBuffer(b)
+	}
+	return tx.responseBuffer(b)
+}
+
+func (tx *Tx) requestBuffer(b Buffer) ([]byte, bool) {
+	line := tx.progress&RequestLineDone != 0
+	hdrs := tx.progress&RequestHeadersDone != 0
+	switch b {
+	case BufMethod:
+		return tx.method, line
+	case BufURI:
+		return tx.uri, line
+	case BufURIRaw:
+		return tx.uriRaw, line
+	case BufRequestLine:
+		return tx.requestLine, line
+	case BufProtocol:
+		return tx.protocol, line && tx.protocol != nil
+	case BufStart:
+		return tx.reqDerived.start, hdrs
+	case BufHeader:
+		return tx.reqDerived.header, hdrs && len(tx.reqDerived.header) > 0
+	case BufHeaderRaw:
+		return tx.reqHeadersRaw, hdrs && len(tx.reqHeadersRaw) > 0
+	case BufHeaderNames:
+		return tx.reqDerived.names, hdrs && len(tx.reqHeaders) > 0
+	case BufCookie:
+		return tx.reqHeaderIf(hdrs, "Cookie")
+	case BufUserAgent:
+		return tx.reqHeaderIf(hdrs, "User-Agent")
+	case BufHost:
+		return tx.host, hdrs && tx.hasHost
+	case BufHostRaw:
+		return tx.hostRaw, hdrs && tx.hostRaw != nil
+	case BufAccept:
+		return tx.reqHeaderIf(hdrs, "Accept")
+	case BufAcceptEnc:
+		return tx.reqHeaderIf(hdrs, "Accept-Encoding")
+	case BufAcceptLang:
+		return tx.reqHeaderIf(hdrs, "Accept-Language")
+	case BufConnection:
+		return tx.reqHeaderIf(hdrs, "Connection")
+	case BufContentType:
+		return tx.reqHeaderIf(hdrs, "Content-Type")
+	case BufContentLen:
+		return tx.reqHeaderIf(hdrs, "Content-Length")
+	case BufReferer:
+		return tx.reqHeaderIf(hdrs, "Referer")
+	case BufRequestBody, BufFileData:
+		return tx.reqBody, hdrs && len(tx.reqBody) > 0
+	}
+	return nil, false
+}
+
+func (tx *Tx) reqHeaderIf(ok bool, name string) ([]byte, bool) {
+	if !ok {
+		return nil, false
+	}
+	return lookup(tx.reqHeaders, name)
+}
+
+func (tx *Tx) respHeaderIf(ok bool, name string) ([]byte, bool) {
+	if !ok {
+		return nil, false
+	}
+	return lookup(tx.respHeaders, name)
+}
+
+func (tx *Tx) responseBuffer(b Buffer) ([]byte, bool) {
+	line := tx.progress&ResponseLineDone != 0
+	hdrs := tx.progress&ResponseHeadersDone != 0
+	switch b {
+	case BufStatCode:
+		return tx.statCode, line
+	case BufStatMsg:
+		return tx.statMsg, line
+	case BufResponseLine:
+		return tx.responseLine, line
+	case BufProtocol:
+		return tx.respProtocol, line && tx.respProtocol != nil
+	case BufStart:
+		return tx.respDerived.start, hdrs
+	case BufHeader:
+		return tx.respDerived.header, hdrs && len(tx.respDerived.header) > 0
+	case BufHeaderRaw:
+		return tx.respHeadersRaw, hdrs && len(tx.respHeadersRaw) > 0
+	case BufHeaderNames:
+		return tx.respDerived.names, hdrs && len(tx.respHeaders) > 0
+	case BufCookie:
+		return tx.respHeaderIf(hdrs, "Set-Cookie")
+	case BufContentType:
+		return tx.respHeaderIf(hdrs, "Content-Type")
+	case BufContentLen:
+		return tx.respHeaderIf(hdrs, "Content-Length")
+	case BufServer:
+		return tx.respHeaderIf(hdrs, "Server")
+	case BufLocation:
+		return tx.respHeaderIf(hdrs, "Location")
+	case BufResponseBody, BufFileData:
+		return tx.respBody, hdrs && len(tx.respBody) > 0
+	}
+	return nil, false
+}
+
+// buildDerived assembles http.header, http.header_names and http.start from a
+// header table the way Suricata 7 does (detect-http-header.c,
+// detect-http-header-names.c, detect-http-start.c).
+func buildDerived(d *derived, hs []Header, startLine, raw []byte, toServer bool) {
+	skip := "Set-Cookie"
+	if toServer {
+		skip = "Cookie"
+	}
+	n := 0
+	for _, h := range hs {
+		n += len(h.Name) + len(h.Value) + 4
+	}
+	hb := make([]byte, 0, n)
+	names := make([]byte, 0, n+4)
+	names = append(names, "\r\n"...)
+	for _, h := range hs {
+		names = append(append(names, h.Name...), "\r\n"...)
+		if equalFold(h.Name, skip) {
+			continue
+		}
+		hb = append(append(append(append(hb, h.Name...), ": "...), h.Value...), "\r\n"...)
+	}
+	names = append(names, "\r\n"...)
+	d.header, d.names = hb, names
+	d.start = bytes.Join([][]byte{startLine, raw}, []byte("\r\n"))
+}

@@ -1,0 +1,238 @@
+package report
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sigtool/sigtool/matcher"
+)
+
+// TimeFormat is the layout of EVE "timestamp" fields: microseconds and a
+// numeric zone without a colon, as Suricata writes them.
+const TimeFormat = "2006-01-02T15:04:05.000000-0700"
+
+// FastTimeFormat is the layout of the timestamp that starts a fast.log line.
+const FastTimeFormat = "01/02/2006-15:04:05.000000"
+
+// WriteEVE writes a as one line of Suricata EVE JSON. Times are written in
+// UTC, as Suricata does when run with TZ=UTC (suricata-verify's setting).
+func WriteEVE(w io.Writer, a *matcher.Alert) error {
+	_, err := w.Write(AppendEVE(nil, a))
+	return err
+}
+
+// AppendEVE appends a's EVE JSON record and a newline to dst.
+//
+// Field order follows Suricata 7: timestamp, flow_id, pcap_cnt, event_type,
+// the tuple (ports for TCP/UDP/SCTP, icmp_type/icmp_code for ICMP), proto,
+// pkt_src, tx_id, alert, http, app_proto. Empty optional fields are left
+// out, as Suricata leaves them out.
+func AppendEVE(dst []byte, a *matcher.Alert) []byte {
+	b := dst
+	b = append(b, `{"timestamp":`...)
+	b = appendString(b, a.Time.UTC().Format(TimeFormat))
+	if a.FlowID != 0 {
+		b = append(b, `,"flow_id":`...)
+		b = strconv.AppendUint(b, a.FlowID, 10)
+	}
+	if a.PcapCnt > 0 {
+		b = append(b, `,"pcap_cnt":`...)
+		b = strconv.AppendInt(b, int64(a.PcapCnt), 10)
+	}
+	b = append(b, `,"event_type":"alert"`...)
+	if a.SrcIP.IsValid() {
+		b = append(b, `,"src_ip":`...)
+		b = appendString(b, a.SrcIP.Unmap().String())
+	}
+	icmp := isICMP(a.Proto)
+	if hasPorts(a.Proto) {
+		b = append(b, `,"src_port":`...)
+		b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
+	}
+	if a.DstIP.IsValid() {
+		b = append(b, `,"dest_ip":`...)
+		b = appendString(b, a.DstIP.Unmap().String())
+	}
+	if hasPorts(a.Proto) {
+		b = append(b, `,"dest_port":`...)
+		b = strconv.AppendUint(b, uint64(a.DstPort), 10)
+	}
+	b = append(b, `,"proto":`...)
+	b = appendString(b, a.Proto)
+	if icmp {
+		// The matcher reports ICMP type and code in the port fields, as
+		// Suricata's fast.log does.
+		b = append(b, `,"icmp_type":`...)
+		b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
+		b = append(b, `,"icmp_code":`...)
+		b = strconv.AppendUint(b, uint64(a.DstPort), 10)
+	}
+	b = append(b, `,"pkt_src":"wire/pcap"`...)
+	if a.TxID >= 0 && (a.HTTP != nil || a.AppProto != "") {
+		b = append(b, `,"tx_id":`...)
+		b = strconv.AppendInt(b, int64(a.TxID), 10)
+	}
+	b = append(b, `,"alert":{"action":`...)
+	action := a.Action
+	if action == "" {
+		action = "allowed"
+	}
+	b = appendString(b, action)
+	b = append(b, `,"gid":`...)
+	b = strconv.AppendInt(b, int64(max(a.GID, 1)), 10)
+	b = append(b, `,"signature_id":`...)
+	b = strconv.AppendInt(b, int64(a.SID), 10)
+	b = append(b, `,"rev":`...)
+	b = strconv.AppendInt(b, int64(a.Rev), 10)
+	b = append(b, `,"signature":`...)
+	b = appendString(b, a.Msg)
+	if a.Category != "" {
+		b = append(b, `,"category":`...)
+		b = appendString(b, a.Category)
+	}
+	b = append(b, `,"severity":`...)
+	b = strconv.AppendInt(b, int64(severity(a)), 10)
+	b = append(b, '}')
+	if h := a.HTTP; h != nil {
+		b = append(b, `,"http":{`...)
+		first := true
+		field := func(name string) {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendString(b, name)
+			b = append(b, ':')
+		}
+		str := func(name, v string) {
+			if v != "" {
+				field(name)
+				b = appendString(b, v)
+			}
+		}
+		str("hostname", h.Hostname)
+		str("url", h.URL)
+		str("http_user_agent", h.UserAgent)
+		str("http_content_type", h.ContentType)
+		str("http_refer", h.Referer)
+		str("http_method", h.Method)
+		str("protocol", h.Protocol)
+		if h.Status > 0 {
+			field("status")
+			b = strconv.AppendInt(b, int64(h.Status), 10)
+		}
+		field("length")
+		b = strconv.AppendInt(b, int64(h.Length), 10)
+		b = append(b, '}')
+	}
+	if a.AppProto != "" {
+		b = append(b, `,"app_proto":`...)
+		b = appendString(b, a.AppProto)
+	}
+	return append(b, "}\n"...)
+}
+
+// severity is the rule's priority; Suricata's default is 3.
+func severity(a *matcher.Alert) int {
+	if a.Severity > 0 {
+		return a.Severity
+	}
+	return 3
+}
+
+func hasPorts(proto string) bool {
+	switch strings.ToUpper(proto) {
+	case "TCP", "UDP", "SCTP":
+		return true
+	}
+	return false
+}
+
+func isICMP(proto string) bool {
+	switch strings.ToUpper(proto) {
+	case "ICMP", "IPV6-ICMP", "ICMPV6":
+		return true
+	}
+	return false
+}
+
+// appendString appends s as a JSON string. Unlike encoding/json it leaves
+// <, > and & alone, as Suricata does, and writes each byte of invalid UTF-8
+// as \u00XX so that no byte of a URI is lost.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			i++
+			continue
+		}
+		b = append(b, s[i:i+size]...)
+		i += size
+	}
+	return append(b, '"')
+}
+
+// WriteFast writes a as one fast.log line:
+//
+//	01/02/2024-03:04:05.123456  [**] [1:1000001:1] msg [**] [Classification: c] [Priority: 1] {TCP} 192.168.1.10:49152 -> 203.0.113.5:80
+func WriteFast(w io.Writer, a *matcher.Alert) error {
+	_, err := w.Write(AppendFast(nil, a))
+	return err
+}
+
+// AppendFast appends a's fast.log line and a newline to dst.
+func AppendFast(dst []byte, a *matcher.Alert) []byte {
+	b := append(dst, a.Time.UTC().Format(FastTimeFormat)...)
+	b = append(b, "  [**] ["...)
+	b = strconv.AppendInt(b, int64(max(a.GID, 1)), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(a.SID), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(a.Rev), 10)
+	b = append(b, "] "...)
+	b = append(b, a.Msg...)
+	b = append(b, " [**] [Classification: "...)
+	if a.Category != "" {
+		b = append(b, a.Category...)
+	} else {
+		// What Suricata prints for a rule without classtype.
+		b = append(b, "(null)"...)
+	}
+	b = append(b, "] [Priority: "...)
+	b = strconv.AppendInt(b, int64(severity(a)), 10)
+	b = append(b, "] {"...)
+	b = append(b, a.Proto...)
+	b = append(b, "} "...)
+	b = append(b, a.SrcIP.Unmap().String()...)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
+	b = append(b, " -> "...)
+	b = append(b, a.DstIP.Unmap().String()...)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(a.DstPort), 10)
+	return append(b, '\n')
+}

@@ -1,0 +1,161 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sigtool/sigtool/matcher"
+)
+
+// Summary collects what a human wants after a run: alerts per signature and
+// per capture, traffic totals, captures that could not be read, and rules
+// that were not evaluated. Add alerts and files as they come, then Write.
+type Summary struct {
+	// Rules is the number of rules evaluated, NotEvaluated the rules the
+	// matcher cannot evaluate, and ParseErrors the number of errors
+	// parsing the rule files.
+	Rules        int
+	NotEvaluated []matcher.NotEvaluated
+	ParseErrors  int
+
+	files []fileResult
+	sigs  map[[2]int]*sigCount // by {gid, sid}
+	// cur is the file alerts are being added for.
+	cur string
+}
+
+type fileResult struct {
+	name  string
+	stats matcher.Stats
+	err   error
+}
+
+type sigCount struct {
+	gid, sid int
+	msg      string
+	total    int
+	perFile  map[string]int
+	files    []string // in first-alert order
+}
+
+// Begin starts counting alerts for capture name.
+func (s *Summary) Begin(name string) { s.cur = name }
+
+// Alert counts one alert of the current capture.
+func (s *Summary) Alert(a *matcher.Alert) {
+	if s.sigs == nil {
+		s.sigs = map[[2]int]*sigCount{}
+	}
+	key := [2]int{max(a.GID, 1), a.SID}
+	c := s.sigs[key]
+	if c == nil {
+		c = &sigCount{gid: key[0], sid: a.SID, msg: a.Msg, perFile: map[string]int{}}
+		s.sigs[key] = c
+	}
+	c.total++
+	if c.perFile[s.cur] == 0 {
+		c.files = append(c.files, s.cur)
+	}
+	c.perFile[s.cur]++
+}
+
+// End records the capture's statistics and error (nil when it was read to
+// the end).
+func (s *Summary) End(name string, st matcher.Stats, err error) {
+	s.files = append(s.files, fileResult{name, st, err})
+}
+
+// Alerts returns the number of alerts counted so far.
+func (s *Summary) Alerts() int {
+	n := 0
+	for _, c := range s.sigs {
+		n += c.total
+	}
+	return n
+}
+
+// Write prints the summary.
+func (s *Summary) Write(w io.Writer) error {
+	var b strings.Builder
+	var tot matcher.Stats
+	failed := 0
+	for _, f := range s.files {
+		tot.Packets += f.stats.Packets
+		tot.Bytes += f.stats.Bytes
+		tot.Flows += f.stats.Flows
+		tot.HTTPTransactions += f.stats.HTTPTransactions
+		if f.err != nil {
+			failed++
+		}
+	}
+	fmt.Fprintf(&b, "%s, %s, %s, %s, %s\n",
+		plural(len(s.files), "capture"), plural(tot.Packets, "packet"), plural(tot.Flows, "flow"),
+		plural(tot.HTTPTransactions, "HTTP transaction"), plural(s.Rules, "rule")+" evaluated")
+	sigs := make([]*sigCount, 0, len(s.sigs))
+	for _, c := range s.sigs {
+		sigs = append(sigs, c)
+	}
+	sort.Slice(sigs, func(i, j int) bool {
+		if sigs[i].total != sigs[j].total {
+			return sigs[i].total > sigs[j].total
+		}
+		if sigs[i].sid != sigs[j].sid {
+			return sigs[i].sid < sigs[j].sid
+		}
+		return sigs[i].gid < sigs[j].gid
+	})
+	if len(sigs) == 0 {
+		b.WriteString("\nno alerts\n")
+	} else {
+		fmt.Fprintf(&b, "\n%s from %s:\n", plural(s.Alerts(), "alert"), plural(len(sigs), "signature"))
+		for _, c := range sigs {
+			id := fmt.Sprint(c.sid)
+			if c.gid != 1 {
+				id = fmt.Sprintf("%d:%d", c.gid, c.sid)
+			}
+			fmt.Fprintf(&b, "  %6d  sid %-10s %s\n", c.total, id, c.msg)
+			if len(s.files) > 1 {
+				for _, f := range c.files {
+					fmt.Fprintf(&b, "  %6s    %6d in %s\n", "", c.perFile[f], f)
+				}
+			}
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(&b, "\n%s could not be read to the end:\n", plural(failed, "capture"))
+		for _, f := range s.files {
+			if f.err != nil {
+				fmt.Fprintf(&b, "  %v\n", f.err)
+			}
+		}
+	}
+	if s.ParseErrors > 0 {
+		fmt.Fprintf(&b, "\n%s in the rule files (reported above)\n", plural(s.ParseErrors, "parse error"))
+	}
+	if len(s.NotEvaluated) > 0 {
+		fmt.Fprintf(&b, "\n%s not evaluated (they can never alert here):\n", plural(len(s.NotEvaluated), "rule"))
+		for _, n := range s.NotEvaluated {
+			why := n.Reason
+			if len(n.Keywords) > 0 {
+				kw := "keyword " + strings.Join(n.Keywords, ", ")
+				if why == "" {
+					why = kw + " not supported"
+				} else if !strings.Contains(why, n.Keywords[0]) {
+					why = kw + ": " + why
+				}
+			}
+			fmt.Fprintf(&b, "  sid %-10d %s: %s\n", n.SID, n.Msg, why)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}

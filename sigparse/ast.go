@@ -157,7 +157,7 @@ type Rule struct {
 
 // Addr is an address expression of a rule header: a single item or a list.
 type Addr struct {
-	Raw     string // as written, e.g. "![$HOME_NET,10.0.0.0/8]"
+	Raw     string `json:"-"` // as written, e.g. "![$HOME_NET,10.0.0.0/8]"
 	Negated bool   // a leading '!'
 	Any     bool   // "any"
 	Var     string // variable name without '$', e.g. "HOME_NET"
@@ -212,8 +212,8 @@ type Value interface{ value() }
 
 // IntOrVar is a number or the name of a byte_extract/byte_math variable.
 type IntOrVar struct {
-	N   int    `json:"n,omitempty"`
-	Var string `json:"var,omitempty"`
+	N   int
+	Var string
 }
 
 func (v IntOrVar) String() string {
@@ -224,48 +224,60 @@ func (v IntOrVar) String() string {
 }
 
 // Msg is msg:"..." with escapes removed.
-type Msg struct{ Text string }
+type Msg struct {
+	Text string `json:"text,omitempty"`
+}
 
 // Int is an integer-valued option: sid, gid, rev, priority.
-type Int struct{ N int }
+type Int struct {
+	N int `json:"n"`
+}
 
 // Classtype is classtype:NAME.
-type Classtype struct{ Name string }
+type Classtype struct {
+	Name string `json:"name,omitempty"`
+}
 
 // Reference is reference:SCHEME,ID.
 type Reference struct {
-	Scheme string
-	ID     string
+	Scheme string `json:"scheme,omitempty"`
+	ID     string `json:"id,omitempty"`
 }
 
 // Metadata is metadata:key value, key value. Values keep their spaces.
-type Metadata struct{ Entries []MetaEntry }
+type Metadata struct {
+	Entries []MetaEntry `json:"entries,omitempty"`
+}
 
 // MetaEntry is one "key value" pair of a metadata option.
 type MetaEntry struct {
-	Key   string
-	Value string
+	Key   string `json:"key,omitempty"`
+	Value string `json:"value,omitempty"`
 }
 
 // Content is a content (or uricontent) match with every modifier that
 // applies to it folded in, whichever dialect wrote them.
 type Content struct {
-	Pattern []byte // the bytes to match, escapes and |hex| decoded
-	Negated bool
+	Pattern []byte `json:"pattern,omitempty"` // the bytes to match, escapes and |hex| decoded
+	Negated bool   `json:"negated,omitempty"`
 
-	Nocase                          bool
-	Depth, Offset, Distance, Within *IntOrVar // nil when absent
-	Startswith, Endswith            bool
-	Rawbytes                        bool
-	FastPattern                     *FastPattern // nil when absent
+	Nocase      bool         `json:"nocase,omitempty"`
+	Depth       *IntOrVar    `json:"depth,omitempty"`
+	Offset      *IntOrVar    `json:"offset,omitempty"`
+	Distance    *IntOrVar    `json:"distance,omitempty"`
+	Within      *IntOrVar    `json:"within,omitempty"` // nil when absent
+	Startswith  bool         `json:"startswith,omitempty"`
+	Endswith    bool         `json:"endswith,omitempty"`
+	Rawbytes    bool         `json:"rawbytes,omitempty"`
+	FastPattern *FastPattern `json:"fast_pattern,omitempty"` // nil when absent
 
 	// Buffer is the canonical Suricata 7 sticky-buffer name ("" for the
 	// packet or stream payload), whether it came from a Snort 2 modifier
 	// (http_uri), a sticky buffer (http.uri;), a Snort 3 buffer keyword,
 	// uricontent or a pcre flag.
-	Buffer string
+	Buffer string `json:"buffer,omitempty"`
 	// Transforms in force for the buffer (to_lowercase, dotprefix, …), in order.
-	Transforms []string
+	Transforms []string `json:"transforms,omitempty"`
 
 	// Modifiers are the separate options that modified this content
 	// (Snort 2 and Suricata style); lint uses them to report conflicts.
@@ -274,119 +286,130 @@ type Content struct {
 
 // FastPattern is fast_pattern, fast_pattern:only or fast_pattern:O,L.
 type FastPattern struct {
-	Only           bool
-	Chop           bool
-	Offset, Length int
+	Only   bool `json:"only,omitempty"`
+	Chop   bool `json:"chop,omitempty"`
+	Offset int  `json:"offset,omitempty"`
+	Length int  `json:"length,omitempty"`
 }
 
 // Modifier is the value of a content modifier written as its own option
 // (nocase, depth, offset, distance, within, rawbytes, startswith, endswith,
 // fast_pattern and the Snort 2 http_* modifiers).
 type Modifier struct {
-	Arg *IntOrVar // depth, offset, distance, within
+	Arg *IntOrVar `json:"arg,omitempty"` // depth, offset, distance, within
 	// Content is the content the modifier applies to; nil when there is
 	// none before it (lint reports that).
 	Content *Content `json:"-"`
 	// Buffer is set for buffer modifiers such as http_uri: the canonical name.
-	Buffer string
+	Buffer string `json:"buffer,omitempty"`
 }
 
 // StickyBuffer is a buffer-selecting keyword (Suricata http.uri, file.data,
 // Snort 3 http_uri used before content); Name is canonical.
-type StickyBuffer struct{ Name string }
+type StickyBuffer struct {
+	Name string `json:"name,omitempty"`
+}
 
 // Transform is a Suricata transform keyword (to_lowercase, dotprefix, …).
-type Transform struct{ Name string }
+type Transform struct {
+	Name string `json:"name,omitempty"`
+}
 
 // PCRE is pcre:"/pattern/flags".
 type PCRE struct {
-	Pattern    string // between the slashes, escapes kept
-	Flags      string // every flag as written
-	Negated    bool
-	Relative   bool // R
-	Buffer     string
-	Transforms []string
+	Pattern    string   `json:"pattern,omitempty"` // between the slashes, escapes kept
+	Flags      string   `json:"flags,omitempty"`   // every flag as written
+	Negated    bool     `json:"negated,omitempty"`
+	Relative   bool     `json:"relative,omitempty"` // R
+	Buffer     string   `json:"buffer,omitempty"`
+	Transforms []string `json:"transforms,omitempty"`
 }
 
 // Flow is flow:established,to_server,...
 type Flow struct {
-	Established, NotEstablished, Stateless bool
-	ToServer, ToClient                     bool
-	OnlyStream, NoStream                   bool
-	OnlyFrag, NoFrag                       bool
-	Flags                                  []string // every item in order, as written
+	Established    bool     `json:"established,omitempty"`
+	NotEstablished bool     `json:"not_established,omitempty"`
+	Stateless      bool     `json:"stateless,omitempty"`
+	ToServer       bool     `json:"to_server,omitempty"`
+	ToClient       bool     `json:"to_client,omitempty"`
+	OnlyStream     bool     `json:"only_stream,omitempty"`
+	NoStream       bool     `json:"no_stream,omitempty"`
+	OnlyFrag       bool     `json:"only_frag,omitempty"`
+	NoFrag         bool     `json:"no_frag,omitempty"`
+	Flags          []string `json:"flags,omitempty"` // every item in order, as written
 }
 
 // Flowbits is flowbits:CMD[,NAME[,NAME|&...]].
 type Flowbits struct {
-	Cmd   string   // set, isset, isnotset, unset, toggle, noalert
-	Names []string // one or more names
-	Op    string   // "|" or "&" when several names are combined
+	Cmd   string   `json:"cmd,omitempty"`   // set, isset, isnotset, unset, toggle, noalert
+	Names []string `json:"names,omitempty"` // one or more names
+	Op    string   `json:"op,omitempty"`    // "|" or "&" when several names are combined
 }
 
 // ByteTest is byte_test:bytes,[!]op,value,offset[,flags...].
 type ByteTest struct {
-	Bytes    int
-	Op       string // <, >, =, <=, >=, &, ^
-	Negated  bool
-	Value    IntOrVar
-	Offset   IntOrVar
-	Relative bool
-	String   bool
-	Base     string // hex, dec, oct when String
-	Endian   string // big, little, or "" (default big)
-	DCE      bool
-	Bitmask  uint64
-	Flags    []string
+	Bytes    int      `json:"bytes,omitempty"`
+	Op       string   `json:"op,omitempty"` // <, >, =, <=, >=, &, ^
+	Negated  bool     `json:"negated,omitempty"`
+	Value    IntOrVar `json:"value"`
+	Offset   IntOrVar `json:"offset"`
+	Relative bool     `json:"relative,omitempty"`
+	String   bool     `json:"string,omitempty"`
+	Base     string   `json:"base,omitempty"`   // hex, dec, oct when String
+	Endian   string   `json:"endian,omitempty"` // big, little, or "" (default big)
+	DCE      bool     `json:"dce,omitempty"`
+	Bitmask  uint64   `json:"bitmask,omitempty"`
+	Flags    []string `json:"flags,omitempty"`
 }
 
 // ByteJump is byte_jump:bytes,offset[,flags...].
 type ByteJump struct {
-	Bytes         int
-	Offset        IntOrVar
-	Relative      bool
-	String        bool
-	Base          string
-	Align         bool
-	FromBeginning bool
-	FromEnd       bool
-	PostOffset    int
-	Multiplier    int
-	Endian        string
-	DCE           bool
-	Bitmask       uint64
-	Flags         []string
+	Bytes         int      `json:"bytes,omitempty"`
+	Offset        IntOrVar `json:"offset"`
+	Relative      bool     `json:"relative,omitempty"`
+	String        bool     `json:"string,omitempty"`
+	Base          string   `json:"base,omitempty"`
+	Align         bool     `json:"align,omitempty"`
+	FromBeginning bool     `json:"from_beginning,omitempty"`
+	FromEnd       bool     `json:"from_end,omitempty"`
+	PostOffset    int      `json:"post_offset,omitempty"`
+	Multiplier    int      `json:"multiplier,omitempty"`
+	Endian        string   `json:"endian,omitempty"`
+	DCE           bool     `json:"dce,omitempty"`
+	Bitmask       uint64   `json:"bitmask,omitempty"`
+	Flags         []string `json:"flags,omitempty"`
 }
 
 // ByteExtract is byte_extract:bytes,offset,name[,flags...].
 type ByteExtract struct {
-	Bytes      int
-	Offset     int
-	Name       string
-	Relative   bool
-	Multiplier int
-	String     bool
-	Base       string
-	Align      int
-	Endian     string
-	DCE        bool
-	Bitmask    uint64
-	Flags      []string
+	Bytes      int      `json:"bytes,omitempty"`
+	Offset     int      `json:"offset,omitempty"`
+	Name       string   `json:"name,omitempty"`
+	Relative   bool     `json:"relative,omitempty"`
+	Multiplier int      `json:"multiplier,omitempty"`
+	String     bool     `json:"string,omitempty"`
+	Base       string   `json:"base,omitempty"`
+	Align      int      `json:"align,omitempty"`
+	Endian     string   `json:"endian,omitempty"`
+	DCE        bool     `json:"dce,omitempty"`
+	Bitmask    uint64   `json:"bitmask,omitempty"`
+	Flags      []string `json:"flags,omitempty"`
 }
 
 // IsDataAt is isdataat:[!]offset[,relative][,rawbytes].
 type IsDataAt struct {
-	Offset   IntOrVar
-	Negated  bool
-	Relative bool
-	Rawbytes bool
+	Offset   IntOrVar `json:"offset"`
+	Negated  bool     `json:"negated,omitempty"`
+	Relative bool     `json:"relative,omitempty"`
+	Rawbytes bool     `json:"rawbytes,omitempty"`
 }
 
 // SizeRange is the comparison shared by dsize, urilen and bsize:
 // Op is "=", "!=", "<", ">", "<=", ">=" (against Min) or "<>" (Min<x<Max).
 type SizeRange struct {
-	Op       string
-	Min, Max int
+	Op  string `json:"op,omitempty"`
+	Min int    `json:"min"`
+	Max int    `json:"max,omitempty"`
 }
 
 // Dsize is dsize:[op]N or dsize:N<>M.
@@ -395,7 +418,7 @@ type Dsize struct{ SizeRange }
 // Urilen is urilen:[op]N or urilen:N<>M, with an optional ,norm or ,raw.
 type Urilen struct {
 	SizeRange
-	Raw bool
+	Raw bool `json:"raw,omitempty"`
 }
 
 // Bsize is bsize:[op]N or bsize:N<>M.
@@ -403,24 +426,28 @@ type Bsize struct{ SizeRange }
 
 // Threshold is threshold:type T, track B, count C, seconds S.
 type Threshold struct {
-	Type    string // limit, threshold, both
-	Track   string // by_src, by_dst, by_rule, by_both
-	Count   int
-	Seconds int
+	Type    string `json:"type,omitempty"`  // limit, threshold, both
+	Track   string `json:"track,omitempty"` // by_src, by_dst, by_rule, by_both
+	Count   int    `json:"count,omitempty"`
+	Seconds int    `json:"seconds,omitempty"`
 }
 
 // DetectionFilter is detection_filter:track B, count C, seconds S.
 type DetectionFilter struct {
-	Track   string
-	Count   int
-	Seconds int
+	Track   string `json:"track,omitempty"`
+	Count   int    `json:"count,omitempty"`
+	Seconds int    `json:"seconds,omitempty"`
 }
 
 // Target is target:src_ip|dest_ip.
-type Target struct{ Side string }
+type Target struct {
+	Side string `json:"side,omitempty"`
+}
 
 // Service is Snort 3 service:a,b.
-type Service struct{ Names []string }
+type Service struct {
+	Names []string `json:"names,omitempty"`
+}
 
 // Flag is the value of a known keyword that takes no argument (noalert,
 // and the like) so that it is distinguished from an unknown keyword.

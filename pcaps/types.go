@@ -132,10 +132,12 @@ type Packet struct {
 	// chunks of the same direction.
 	Stream []StreamChunk
 
-	// HTTP lists the HTTP transactions whose progress advanced at this
-	// packet. Declared in http.go as HTTP []HTTPEvent with
-	// HTTPEvent{Tx *http1.Tx; TxID int; ToServer bool} once package
-	// pcaps/http1 lands.
+	// HTTP lists the HTTP transactions that advanced in the packet's
+	// direction and are inspected at this packet (see HTTPEvent).
+	HTTP []HTTPEvent
+
+	l4      []byte // TCP header and payload, for the checksum
+	l4addrs []byte // source and destination address bytes
 }
 
 // TCPInfo holds the TCP header fields.

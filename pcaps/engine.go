@@ -1,0 +1,667 @@
+package pcaps
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"time"
+)
+
+// Defaults of Config's limits, and Suricata 7 settings the engine follows.
+const (
+	DefaultReassemblyDepth = 1 << 20  // stream.reassembly.depth: 1mb
+	DefaultStreamMemcap    = 64 << 20 // bytes held for reassembly over all flows
+	DefaultMaxFlows        = 65536
+
+	// rawChunkSize is stream.reassembly.toserver-chunk-size and
+	// toclient-chunk-size: in IDS mode ACKed stream data is inspected once
+	// this much is waiting (or the app layer or the session state asks
+	// for it earlier). Suricata randomizes it by up to 10% by default;
+	// we do not, so results are deterministic.
+	rawChunkSize = 2560
+
+	// checksumSample and checksumRatio are Suricata's checksum-checks:auto
+	// for pcap files: after 1000 packets, if more than one packet in 10
+	// had a bad TCP checksum, the capture is taken to come from a host
+	// with checksum offloading and validation is switched off.
+	checksumSample = 1000
+	checksumRatio  = 10
+)
+
+// Suricata 7 default flow timeouts (flow-timeouts in suricata.yaml).
+var (
+	timeoutTCPNew    = 60 * time.Second
+	timeoutTCPEst    = 600 * time.Second
+	timeoutTCPClosed = 60 * time.Second
+	timeoutNew       = 30 * time.Second
+	timeoutEst       = 300 * time.Second
+)
+
+// TCP session states, numbered as Suricata's so comparisons mean the same.
+const (
+	stNone        = 0
+	stSynSent     = 2
+	stSynRecv     = 3
+	stEstablished = 4
+	stFinWait1    = 5
+	stFinWait2    = 6
+	stTimeWait    = 7
+	stLastAck     = 8
+	stCloseWait   = 9
+	stClosing     = 10
+	stClosed      = 11
+)
+
+type flowKey struct {
+	proto  uint8
+	vlan   uint16
+	a, b   netip.Addr
+	pa, pb uint16
+}
+
+type flowState struct {
+	f          Flow
+	key        flowKey
+	prev, next *flowState // LRU list by last packet time
+	seenTS     bool
+	seenTC     bool
+	lastNum    int
+
+	tcp      bool
+	state    int
+	closeRST bool
+	rstDone  bool      // the RST's pseudo packet was sent
+	client   tcpStream // data the client sent
+	server   tcpStream // data the server sent
+	app      appState
+}
+
+// stream returns the stream of data sent in direction toServer.
+func (fs *flowState) stream(toServer bool) *tcpStream {
+	if toServer {
+		return &fs.client
+	}
+	return &fs.server
+}
+
+func (fs *flowState) mem() int {
+	if !fs.tcp {
+		return 0
+	}
+	return cap(fs.client.buf) + fs.client.oooBytes() + cap(fs.server.buf) + fs.server.oooBytes()
+}
+
+// engine runs one capture through decoding, flows, reassembly and the app
+// layer. It is single-goroutine and keeps all mutable state of the run.
+type engine struct {
+	ctx  context.Context
+	cfg  Config
+	h    Handler
+	name string
+
+	dec     decoder
+	defrag  defragger
+	rebuilt []byte
+
+	flows      map[flowKey]*flowState
+	head, tail *flowState
+	nextID     uint64
+	mem        int
+	depth      uint64
+	memcap     int
+	maxFlows   int
+
+	noCsum     bool
+	csumFails  int
+	stats      Stats
+	pkt        Packet
+	chunks     []StreamChunk
+	httpEvents []HTTPEvent
+	lastTime   time.Time
+	lastNum    int
+}
+
+// Process reads the capture r (pcap or pcapng, gzip allowed) and calls h for
+// every packet in capture order. name is used in errors. On a read error
+// the packets before the bad one have been delivered and the flows ended
+// (their last stream data flushed) before the *Error is returned.
+func Process(ctx context.Context, r io.Reader, name string, cfg Config, h Handler) (Stats, error) {
+	rd, err := NewReader(r, name)
+	if err != nil {
+		return Stats{}, err
+	}
+	e := newEngine(ctx, cfg, h, name)
+	if !KnownLinkType(rd.LinkType()) {
+		return Stats{}, &Error{File: name, Packet: 0, Err: fmt.Errorf("%w %d", errUnknownLink, rd.LinkType())}
+	}
+	var f Frame
+	for {
+		if err := ctx.Err(); err != nil {
+			e.finish()
+			return e.stats, err
+		}
+		err := rd.Next(&f)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			e.finish()
+			return e.stats, err
+		}
+		if !KnownLinkType(f.LinkType) {
+			e.finish()
+			return e.stats, &Error{File: name, Packet: f.Num, Err: fmt.Errorf("%w %d", errUnknownLink, f.LinkType)}
+		}
+		e.packet(&f)
+	}
+	e.finish()
+	return e.stats, nil
+}
+
+// ProcessFile is Process on the file at path.
+func ProcessFile(ctx context.Context, path string, cfg Config, h Handler) (Stats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer f.Close()
+	return Process(ctx, f, path, cfg, h)
+}
+
+func newEngine(ctx context.Context, cfg Config, h Handler, name string) *engine {
+	e := &engine{ctx: ctx, cfg: cfg, h: h, name: name, flows: make(map[flowKey]*flowState),
+		noCsum: cfg.NoChecksum}
+	switch {
+	case cfg.ReassemblyDepth == 0:
+		e.depth = DefaultReassemblyDepth
+	case cfg.ReassemblyDepth > 0:
+		e.depth = uint64(cfg.ReassemblyDepth)
+	}
+	e.memcap = cfg.StreamMemcap
+	if e.memcap <= 0 {
+		e.memcap = DefaultStreamMemcap
+	}
+	e.maxFlows = cfg.MaxFlows
+	if e.maxFlows <= 0 {
+		e.maxFlows = DefaultMaxFlows
+	}
+	return e
+}
+
+// packet handles one frame.
+func (e *engine) packet(fr *Frame) {
+	e.stats.Packets++
+	e.stats.Bytes += len(fr.Data)
+	e.lastTime, e.lastNum = fr.Time, fr.Num
+	p := &e.pkt
+	*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true}
+	err := e.dec.decodeLink(p, fr.LinkType, fr.Data)
+	e.expireFlows(fr.Time)
+	if err == errFragment {
+		e.stats.Fragments++
+		fi := &e.dec.frag
+		payload, hdr, ok := e.defrag.add(p, fi, fr.Time)
+		// The fragment itself is delivered as an IP packet without a
+		// transport header, as Suricata inspects it too.
+		p.Fragmented = true
+		p.Proto = fi.proto
+		p.Payload = nil
+		p.Invalid = false
+		e.h.HandlePacket(p)
+		if !ok {
+			return
+		}
+		// The rebuilt datagram follows as its own packet with the same
+		// number, as Suricata's defrag pseudo packet does.
+		v6 := fi.v6
+		src, dst, ipid, ttl, vlan := p.SrcIP, p.DstIP, p.IPID, p.TTL, p.VLAN
+		*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true,
+			SrcIP: src, DstIP: dst, IPID: ipid, TTL: ttl, VLAN: vlan, Fragmented: true, Proto: fi.proto}
+		var addrs []byte
+		if v6 {
+			p.IPVersion = 6
+			addrs = hdr[8:40]
+		} else {
+			p.IPVersion = 4
+			e.rebuilt = rebuildIPv4(e.rebuilt, hdr, payload)
+			addrs = e.rebuilt[12:20]
+			payload = e.rebuilt[len(hdr):]
+		}
+		err = e.dec.decodeL4(p, payload, addrs, v6)
+	}
+	if err != nil {
+		p.Invalid = true
+		e.stats.Invalid++
+		e.h.HandlePacket(p)
+		return
+	}
+	e.track(p)
+}
+
+// track finds the packet's flow, runs TCP and the app layer, and delivers.
+func (e *engine) track(p *Packet) {
+	if p.Proto == ProtoTCP && !e.noCsum && p.l4 != nil {
+		p.ChecksumOK = tcpChecksumOK(p.l4, p.l4addrs)
+		if !p.ChecksumOK {
+			e.stats.ChecksumErrors++
+			e.csumFails++
+		}
+		if e.stats.Packets == checksumSample && e.csumFails > 0 && checksumSample/e.csumFails < checksumRatio {
+			e.noCsum = true
+		}
+	}
+	fs, toServer := e.lookup(p)
+	p.Flow = &fs.f
+	p.ToServer = toServer
+	e.chunks = e.chunks[:0]
+	e.httpEvents = e.httpEvents[:0]
+	if fs.tcp {
+		if p.ChecksumOK {
+			e.tcpPacket(fs, p, toServer)
+		}
+		p.Established = fs.state >= stEstablished && fs.state != stClosed || fs.state == stClosed && fs.f.Established
+	} else {
+		p.Established = fs.seenTS && fs.seenTC
+		fs.f.Established = p.Established
+	}
+	p.Stream = e.chunks
+	e.takeHTTP(fs, toServer)
+	p.HTTP = e.httpEvents
+	e.h.HandlePacket(p)
+	if fs.tcp && fs.state == stClosed && fs.closeRST && !fs.rstDone {
+		// Suricata follows an accepted RST with a pseudo packet in the
+		// other direction that flushes that side's stream.
+		fs.rstDone = true
+		e.pseudo(fs, !toServer, p.Num)
+	}
+}
+
+// lookup finds or creates the flow of p and tells the packet's direction.
+func (e *engine) lookup(p *Packet) (*flowState, bool) {
+	k := flowKey{proto: p.Proto, a: p.SrcIP, b: p.DstIP, pa: p.SrcPort, pb: p.DstPort}
+	if len(p.VLAN) > 0 {
+		k.vlan = p.VLAN[0]
+	}
+	if p.Proto == ProtoICMP || p.Proto == ProtoICMPv6 {
+		k.pa, k.pb = 0, 0
+	}
+	if c := k.a.Compare(k.b); c > 0 || c == 0 && k.pa > k.pb {
+		k.a, k.b, k.pa, k.pb = k.b, k.a, k.pb, k.pa
+	}
+	fs := e.flows[k]
+	if fs != nil && fs.tcp && fs.state == stClosed && p.TCP.Flags&(TCPSyn|TCPAck) == TCPSyn {
+		// A new SYN on a closed session starts a new flow (TCP reuse).
+		e.endFlow(fs)
+		fs = nil
+	}
+	if fs == nil {
+		if len(e.flows) >= e.maxFlows && e.head != nil {
+			e.endFlow(e.head)
+		}
+		e.nextID++
+		e.stats.Flows++
+		fs = &flowState{key: k, tcp: p.Proto == ProtoTCP}
+		fs.f = Flow{ID: e.nextID, Proto: p.Proto,
+			Client: netip.AddrPortFrom(p.SrcIP, p.SrcPort), Server: netip.AddrPortFrom(p.DstIP, p.DstPort),
+			Start: p.Time}
+		if fs.tcp && p.TCP.Flags&(TCPSyn|TCPAck) == TCPSyn|TCPAck {
+			// The SYN/ACK's sender is the server.
+			fs.f.Client, fs.f.Server = fs.f.Server, fs.f.Client
+		}
+		e.flows[k] = fs
+		e.pushBack(fs)
+	} else {
+		e.unlink(fs)
+		e.pushBack(fs)
+	}
+	toServer := p.SrcIP == fs.f.Client.Addr() && p.SrcPort == fs.f.Client.Port()
+	if fs.f.Client.Addr() == fs.f.Server.Addr() && fs.f.Client.Port() == fs.f.Server.Port() {
+		toServer = true
+	}
+	if p.Proto == ProtoICMP || p.Proto == ProtoICMPv6 {
+		toServer = p.SrcIP == fs.f.Client.Addr()
+	}
+	fs.f.Last = p.Time
+	fs.lastNum = p.Num
+	if toServer {
+		fs.seenTS = true
+		fs.f.PktsToServer++
+		fs.f.BytesToServer += len(p.Data)
+	} else {
+		fs.seenTC = true
+		fs.f.PktsToClient++
+		fs.f.BytesToClient += len(p.Data)
+	}
+	return fs, toServer
+}
+
+func (e *engine) pushBack(fs *flowState) {
+	fs.prev, fs.next = e.tail, nil
+	if e.tail != nil {
+		e.tail.next = fs
+	} else {
+		e.head = fs
+	}
+	e.tail = fs
+}
+
+func (e *engine) unlink(fs *flowState) {
+	if fs.prev != nil {
+		fs.prev.next = fs.next
+	} else {
+		e.head = fs.next
+	}
+	if fs.next != nil {
+		fs.next.prev = fs.prev
+	} else {
+		e.tail = fs.prev
+	}
+	fs.prev, fs.next = nil, nil
+}
+
+func (fs *flowState) timeout() time.Duration {
+	if fs.tcp {
+		switch {
+		case fs.state == stClosed:
+			return timeoutTCPClosed
+		case fs.state >= stEstablished:
+			return timeoutTCPEst
+		}
+		return timeoutTCPNew
+	}
+	if fs.seenTS && fs.seenTC {
+		return timeoutEst
+	}
+	return timeoutNew
+}
+
+// expireFlows ends flows idle past their timeout, oldest first.
+func (e *engine) expireFlows(now time.Time) {
+	for fs := e.head; fs != nil; {
+		if now.Sub(fs.f.Last) <= fs.timeout() {
+			// Flows behind have been seen more recently; a flow with a
+			// shorter timeout behind this one is caught later.
+			return
+		}
+		next := fs.next
+		e.endFlow(fs)
+		fs = next
+	}
+}
+
+// endFlow flushes what the flow still holds and forgets it.
+func (e *engine) endFlow(fs *flowState) {
+	if fs.tcp && fs.state != stNone {
+		if e.needsFlush(fs, true) {
+			e.pseudo(fs, true, fs.lastNum)
+		}
+		if e.needsFlush(fs, false) {
+			e.pseudo(fs, false, fs.lastNum)
+		}
+	}
+	e.mem -= fs.mem()
+	e.unlink(fs)
+	if e.flows[fs.key] == fs {
+		delete(e.flows, fs.key)
+	}
+	fs.client, fs.server = tcpStream{}, tcpStream{}
+	fs.app.close()
+}
+
+func (e *engine) needsFlush(fs *flowState, toServer bool) bool {
+	s := fs.stream(toServer)
+	if len(fs.app.pending(toServer)) > 0 {
+		return true
+	}
+	end := max(s.contig, s.seen)
+	return end > s.raw || (fs.app.active() && end > s.app)
+}
+
+// finish ends every flow, in the order they were created.
+func (e *engine) finish() {
+	for e.head != nil {
+		// Oldest-created first: pick the smallest ID.
+		min := e.head
+		for fs := e.head.next; fs != nil; fs = fs.next {
+			if fs.f.ID < min.f.ID {
+				min = fs
+			}
+		}
+		e.endFlow(min)
+	}
+}
+
+// pseudo delivers an engine-made packet in direction toServer that flushes
+// the rest of that direction's stream (Suricata's stream-end and flow
+// timeout pseudo packets): all data is handed on, ACKed or not.
+func (e *engine) pseudo(fs *flowState, toServer bool, num int) {
+	p := &e.pkt
+	*p = Packet{Num: num, Time: fs.f.Last, Pseudo: true, ChecksumOK: true, Proto: ProtoTCP,
+		Flow: &fs.f, ToServer: toServer, Established: fs.f.Established}
+	src, dst := fs.f.Client, fs.f.Server
+	if !toServer {
+		src, dst = dst, src
+	}
+	p.SrcIP, p.SrcPort, p.DstIP, p.DstPort = src.Addr(), src.Port(), dst.Addr(), dst.Port()
+	if src.Addr().Is4() {
+		p.IPVersion = 4
+	} else {
+		p.IPVersion = 6
+	}
+	e.chunks = e.chunks[:0]
+	e.httpEvents = e.httpEvents[:0]
+	s := fs.stream(toServer)
+	if s.init {
+		// Whatever is still missing is lost now.
+		for len(s.ooo) > 0 {
+			s.fillGap(s.ooo[0].off)
+		}
+		e.appUpdate(fs, toServer, s.contig, true)
+		e.rawChunks(fs, s, toServer, s.contig, true)
+	}
+	p.Stream = e.chunks
+	e.takeHTTP(fs, toServer)
+	p.HTTP = e.httpEvents
+	e.h.HandlePacket(p)
+}
+
+// tcpPacket runs the TCP state machine and reassembly for a packet with a
+// good checksum (or checksums off).
+func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
+	t := &p.TCP
+	flags := t.Flags
+	syn, ack, fin, rst := flags&TCPSyn != 0, flags&TCPAck != 0, flags&TCPFin != 0, flags&TCPRst != 0
+	s, o := fs.stream(toServer), fs.stream(!toServer)
+	before := fs.mem()
+	defer func() { e.mem += fs.mem() - before }()
+
+	switch fs.state {
+	case stNone:
+		switch {
+		case syn && !ack && toServer:
+			fs.state = stSynSent
+			s.init, s.base = true, t.Seq+1
+		case syn && ack && !toServer && e.cfg.Midstream:
+			// Midstream pickup on the SYN/ACK.
+			fs.state = stSynRecv
+			fs.f.Midstream = true
+			s.init, s.base = true, t.Seq+1
+			o.init, o.base = true, t.Ack
+		case !syn && !rst && e.cfg.Midstream && (ack || len(p.Payload) > 0):
+			fs.state = stEstablished
+			fs.f.Midstream = true
+			fs.f.Established = true
+			e.stats.TCPSessions++
+			s.init, s.base = true, t.Seq
+			if ack {
+				o.init, o.base = true, t.Ack
+			}
+		default:
+			return // no session: Suricata ignores the packet for streaming
+		}
+	case stSynSent:
+		switch {
+		case rst:
+			fs.state, fs.closeRST = stClosed, true
+			return
+		case syn && ack && !toServer:
+			fs.state = stSynRecv
+			s.init, s.base = true, t.Seq+1
+		case syn && !ack && toServer:
+			// Retransmitted SYN (maybe a new ISN).
+			s.base = t.Seq + 1
+		}
+	case stSynRecv:
+		switch {
+		case rst:
+			fs.state, fs.closeRST = stClosed, true
+			return
+		case ack && !syn && toServer:
+			fs.state = stEstablished
+			fs.f.Established = true
+			e.stats.TCPSessions++
+		case syn && ack && !toServer:
+			s.base = t.Seq + 1
+		}
+	}
+	if fs.state < stEstablished && !(syn && len(p.Payload) > 0) {
+		// Handshake packets carry no stream data (except TCP Fast Open SYNs).
+		if ack {
+			e.ackUpdate(fs, o, !toServer, t.Ack)
+		}
+		return
+	}
+
+	// ACK handling first, as Suricata: it makes the other side's data
+	// available to the app layer (IDS mode).
+	if ack && !rst {
+		e.ackUpdate(fs, o, !toServer, t.Ack)
+	}
+	// Data.
+	if len(p.Payload) > 0 && s.init && fs.state < stClosed {
+		seq := t.Seq
+		if syn {
+			seq++
+		}
+		left := e.memcap - e.mem - (fs.mem() - before)
+		if s.insert(seq, p.Payload, e.depth, left) < 0 {
+			e.stats.StreamMemcapHits++
+		}
+	}
+	// State changes on FIN and RST (server's view, as Suricata).
+	if rst {
+		fs.state, fs.closeRST = stClosed, true
+	} else if fin {
+		if s.init && !s.fin {
+			s.fin = true
+			off := s.offset(t.Seq) + int64(len(p.Payload))
+			if off >= 0 {
+				s.finOff = uint64(off)
+			}
+		}
+		switch fs.state {
+		case stEstablished:
+			if toServer {
+				fs.state = stCloseWait
+			} else {
+				fs.state = stFinWait1
+			}
+		case stFinWait1, stFinWait2:
+			if toServer {
+				fs.state = stTimeWait
+			}
+		case stCloseWait:
+			if !toServer {
+				fs.state = stLastAck
+			}
+		}
+	} else if ack {
+		switch fs.state {
+		case stFinWait1:
+			if toServer && o.fin && o.acked > o.finOff {
+				fs.state = stFinWait2
+			}
+		case stLastAck:
+			if toServer && o.fin && o.acked > o.finOff {
+				fs.state = stClosed
+			}
+		case stTimeWait:
+			if !toServer {
+				fs.state = stClosed
+			}
+		case stClosing:
+			fs.state = stTimeWait
+		}
+	}
+
+	if e.cfg.Inline {
+		// Inline: the packet's own data is inspected as it arrives.
+		e.appUpdate(fs, toServer, s.contig, false)
+		e.rawChunks(fs, s, toServer, s.contig, false)
+		return
+	}
+	if rst || fs.state == stClosed || (fin && fs.state > stTimeWait) {
+		// Suricata also updates the packet's own direction then.
+		e.appUpdate(fs, toServer, s.ackedEnd(), false)
+	}
+	// Raw inspection of the packet's own direction, up to what the peer
+	// ACKed, when enough is waiting or something asks for it.
+	if s.ackedEnd() > s.raw && (s.trigger || s.depthHit || fs.state > stTimeWait || s.ackedEnd()-s.raw >= rawChunkSize) {
+		e.rawChunks(fs, s, toServer, s.ackedEnd(), false)
+	}
+}
+
+// ackUpdate records an ACK for stream s (sent in direction sToServer) and,
+// in IDS mode, hands the newly ACKed data to the app layer.
+func (e *engine) ackUpdate(fs *flowState, s *tcpStream, sToServer bool, ack uint32) {
+	if !s.init {
+		return
+	}
+	off := s.offset(ack)
+	if off < 0 {
+		return
+	}
+	a := uint64(off)
+	if !s.ackSeen || a > s.acked {
+		s.acked, s.ackSeen = a, true
+	}
+	if s.acked > s.contig && len(s.ooo) > 0 {
+		// The peer ACKed data we never saw: declare it lost.
+		if s.fillGap(s.acked) {
+			e.stats.ReassemblyGaps++
+		}
+	}
+	if !e.cfg.Inline {
+		e.appUpdate(fs, sToServer, s.ackedEnd(), false)
+	}
+}
+
+// rawChunks appends the stream data [s.raw, to) to the packet's chunks,
+// split around gaps, and advances the raw progress.
+func (e *engine) rawChunks(fs *flowState, s *tcpStream, toServer bool, to uint64, final bool) {
+	from := s.raw
+	s.trigger = false
+	gap := false
+	for from < to {
+		g, ok := s.nextGap(from, to)
+		end := to
+		if ok {
+			if g.start <= from {
+				from = min(g.end, to)
+				gap = true
+				continue
+			}
+			end = g.start
+		}
+		e.chunks = append(e.chunks, StreamChunk{ToServer: toServer, Offset: from, Data: s.span(from, end), Gap: gap})
+		gap = false
+		from = end
+	}
+	s.raw = max(s.raw, to)
+	if final && len(e.chunks) > 0 {
+		e.chunks[len(e.chunks)-1].Final = true
+	}
+	s.trim()
+}

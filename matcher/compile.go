@@ -1,0 +1,664 @@
+package matcher
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sigtool/sigtool/pcaps/http1"
+	"github.com/sigtool/sigtool/rulesets"
+	"github.com/sigtool/sigtool/sigparse"
+)
+
+// protoKind is the protocol of a rule header.
+type protoKind uint8
+
+const (
+	protoIP protoKind = iota
+	protoTCP
+	protoUDP
+	protoICMP
+	protoHTTP // app-layer http: TCP flows whose app-proto is HTTP
+)
+
+// sizeCmp is a compiled dsize/urilen/bsize comparison.
+type sizeCmp struct {
+	op       string
+	min, max int
+}
+
+func (c sizeCmp) match(n int) bool {
+	switch c.op {
+	case "", "=":
+		return n == c.min
+	case "!=", "!":
+		return n != c.min
+	case "<":
+		return n < c.min
+	case ">":
+		return n > c.min
+	case "<=":
+		return n <= c.min
+	case ">=":
+		return n >= c.min
+	case "<>":
+		return n > c.min && n < c.max
+	}
+	return false
+}
+
+// bufList is the match list of one HTTP buffer.
+type bufList struct {
+	name     string
+	buf      http1.Buffer
+	ops      []op
+	sizes    []sizeCmp // bsize/urilen on this buffer
+	lower    bool      // to_lowercase transform
+	urilenOn bool
+}
+
+type fbCmd uint8
+
+const (
+	fbSet fbCmd = iota
+	fbUnset
+	fbToggle
+	fbIsset
+	fbIsnotset
+)
+
+type flowbitOp struct {
+	cmd   fbCmd
+	bits  []int
+	orAll bool // "|": any of; default all of
+}
+
+type thresholdSpec struct {
+	kind    string // limit, threshold, both, detection_filter
+	track   string // by_src, by_dst, by_rule, by_both
+	count   int
+	seconds int
+}
+
+// rule is one compiled signature. Immutable after compile.
+type rule struct {
+	idx                 int // order of evaluation
+	sid, gid, rev, prio int
+	msg, category       string
+	action              string
+
+	proto     protoKind
+	src, dst  *addrNode
+	sp, dp    *portNode
+	bidir     bool
+	hasPorts  bool
+	flow      *sigparse.Flow
+	dsize     *sizeCmp
+	payload   []op
+	bufs      []bufList
+	isTx      bool
+	txToSrv   bool // request-direction transaction rule
+	txToCli   bool
+	fbChecks  []flowbitOp
+	fbActions []flowbitOp
+	noalert   bool
+	threshold *thresholdSpec
+	detFilter *thresholdSpec
+	// requirePacket: dsize or flow:no_stream: the payload is inspected
+	// per packet even on TCP streams.
+	requirePacket bool
+	streamOnly    bool
+	ipOnly        bool
+	nvars         int
+	// fast is the rule's fast pattern per buffer: the content a
+	// multi-pattern prefilter can key on without changing verdicts.
+	fast *Fast
+}
+
+// Fast is a rule's fast pattern: its longest (or fast_pattern-marked)
+// positive content in one buffer. A rule whose fast pattern is absent from
+// that buffer cannot match, so a prefilter may skip it.
+type Fast struct {
+	Buffer  string
+	Pattern []byte
+	Nocase  bool
+}
+
+// unsupported collects the keywords a rule uses that are not evaluated.
+type unsupported struct {
+	kw     []string
+	reason []string
+}
+
+func (u *unsupported) add(kw, reason string) {
+	u.kw = append(u.kw, kw)
+	u.reason = append(u.reason, reason)
+}
+
+// metaKeywords have no effect on detection.
+var metaKeywords = map[string]bool{
+	"msg": true, "sid": true, "gid": true, "rev": true, "classtype": true,
+	"priority": true, "reference": true, "metadata": true, "target": true,
+	"fast_pattern": true, "nocase": true, "depth": true, "offset": true,
+	"distance": true, "within": true, "rawbytes": true, "startswith": true,
+	"endswith": true, "prefilter": true,
+}
+
+func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
+	res := newResolver(cfg.Vars)
+	classes := rulesets.DefaultClassifications()
+	e := &Engine{cfg: cfg, flowbitNames: map[string]int{}}
+	if e.cfg.PacketAlertMax <= 0 {
+		e.cfg.PacketAlertMax = DefaultPacketAlertMax
+	}
+	for _, sr := range rules {
+		if sr == nil || sr.Disabled {
+			continue
+		}
+		r, u, err := e.compileRule(sr, res)
+		if err != nil {
+			u.add("", err.Error())
+		}
+		if len(u.kw) > 0 || r == nil {
+			ne := NotEvaluated{SID: sr.SID(), GID: sr.GID(), Msg: sr.Msg()}
+			seen := map[string]bool{}
+			for _, k := range u.kw {
+				if k != "" && !seen[k] {
+					seen[k] = true
+					ne.Keywords = append(ne.Keywords, k)
+				}
+			}
+			seenR := map[string]bool{}
+			var reasons []string
+			for _, x := range u.reason {
+				if !seenR[x] {
+					seenR[x] = true
+					reasons = append(reasons, x)
+				}
+			}
+			ne.Reason = strings.Join(reasons, "; ")
+			e.notEval = append(e.notEval, ne)
+			continue
+		}
+		if c, ok := classes.Lookup(sr.Classtype()); ok {
+			r.category = c.Description
+			if r.prio == 0 {
+				r.prio = c.Priority
+			}
+		}
+		if r.prio == 0 {
+			r.prio = 3 // Suricata's default priority
+		}
+		e.rules = append(e.rules, r)
+	}
+	sortRules(e.rules)
+	for i, r := range e.rules {
+		r.idx = i
+	}
+	return e, nil
+}
+
+// sortRules orders rules as Suricata's default rule ordering does for the
+// parts that change verdicts: rules setting flowbits run before rules that
+// only check them, then by priority; the original order otherwise.
+func sortRules(rs []*rule) {
+	kind := func(r *rule) int {
+		set, read := len(r.fbActions) > 0, len(r.fbChecks) > 0
+		switch {
+		case set && !read:
+			return 0
+		case set && read:
+			return 1
+		case !set && !read:
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(rs, func(i, j int) bool {
+		ki, kj := kind(rs[i]), kind(rs[j])
+		if ki != kj {
+			return ki < kj
+		}
+		return rs[i].prio < rs[j].prio
+	})
+}
+
+func (e *Engine) flowbit(name string) int {
+	if i, ok := e.flowbitNames[name]; ok {
+		return i
+	}
+	i := len(e.flowbitNames)
+	e.flowbitNames[name] = i
+	return i
+}
+
+func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsupported, error) {
+	u := &unsupported{}
+	r := &rule{sid: sr.SID(), gid: sr.GID(), rev: sr.Rev(), prio: sr.Priority(), msg: sr.Msg(), action: sr.Action}
+	switch sr.Action {
+	case "alert", "drop", "reject", "rejectsrc", "rejectdst", "rejectboth", "sdrop":
+	default:
+		u.add("action:"+sr.Action, fmt.Sprintf("action %q is not evaluated", sr.Action))
+	}
+	switch strings.ToLower(sr.Protocol) {
+	case "ip", "pkthdr":
+		r.proto = protoIP
+	case "tcp", "tcp-pkt", "tcp-stream":
+		r.proto = protoTCP
+		if sr.Protocol == "tcp-pkt" {
+			r.requirePacket = true
+		}
+		if sr.Protocol == "tcp-stream" {
+			r.streamOnly = true
+		}
+	case "udp":
+		r.proto = protoUDP
+	case "icmp":
+		r.proto = protoICMP
+	case "http", "http1":
+		r.proto = protoHTTP
+	default:
+		u.add("protocol:"+sr.Protocol, fmt.Sprintf("protocol %q is not evaluated (only ip, tcp, udp, icmp, http)", sr.Protocol))
+	}
+	var err error
+	if r.src, err = res.addr(sr.Src, 0); err != nil {
+		return nil, u, err
+	}
+	if r.dst, err = res.addr(sr.Dst, 0); err != nil {
+		return nil, u, err
+	}
+	if r.sp, err = res.port(sr.SrcPort, 0); err != nil {
+		return nil, u, err
+	}
+	if r.dp, err = res.port(sr.DstPort, 0); err != nil {
+		return nil, u, err
+	}
+	r.hasPorts = r.sp.explicit || r.dp.explicit
+	r.bidir = sr.Bidirectional
+
+	varIdx := map[string]int{}
+	arg := func(v *sigparse.IntOrVar) (intArg, bool) {
+		if v == nil {
+			return intArg{}, true
+		}
+		if v.Var != "" {
+			i, ok := varIdx[v.Var]
+			if !ok {
+				return intArg{}, false
+			}
+			return intArg{set: true, v: i + 1}, true
+		}
+		return intArg{set: true, n: v.N}, true
+	}
+	arg2 := func(v sigparse.IntOrVar) (intArg, bool) { return arg(&v) }
+
+	// cur is the buffer later keywords without their own buffer attach
+	// to: the last sticky buffer, or the buffer of the last content/pcre
+	// for relative keywords.
+	cur, lastBuf := "", ""
+	lists := map[string]*bufList{}
+	var order []string
+	list := func(name string) *[]op {
+		if name == "" {
+			return &r.payload
+		}
+		if l, ok := lists[name]; ok {
+			return &l.ops
+		}
+		l := &bufList{name: name}
+		lists[name] = l
+		order = append(order, name)
+		return &l.ops
+	}
+	var fastCands []Fast
+	var explicitFast *Fast
+
+	for i, o := range sr.Options {
+		if o.Invalid {
+			u.add(o.Name, fmt.Sprintf("%s: %v", o.Name, o.Err))
+			continue
+		}
+		switch v := o.Value.(type) {
+		case *sigparse.Msg, *sigparse.Int, *sigparse.Classtype, *sigparse.Reference, *sigparse.Metadata,
+			*sigparse.FastPattern, *sigparse.Modifier, *sigparse.Target:
+			if m, ok := v.(*sigparse.Modifier); ok && m.Buffer != "" {
+				cur = "" // Snort 2 modifiers do not make a sticky buffer
+			}
+			continue
+		case *sigparse.StickyBuffer:
+			cur = v.Name
+			if v.Name == "pkt_data" {
+				cur = ""
+			}
+			continue
+		case *sigparse.Transform:
+			switch v.Name {
+			case "to_lowercase":
+			default:
+				u.add(o.Name, "transform "+v.Name+" is not evaluated")
+			}
+			continue
+		case *sigparse.Content:
+			if len(v.Transforms) > 0 {
+				for _, t := range v.Transforms {
+					if t != "to_lowercase" {
+						u.add(t, "transform "+t+" is not evaluated")
+					}
+				}
+			}
+			c := op{kind: opContent, optIdx: i, pat: v.Pattern, nocase: v.Nocase, negated: v.Negated,
+				startswith: v.Startswith, endswith: v.Endswith}
+			var ok1, ok2, ok3, ok4 bool
+			c.depth, ok1 = arg(v.Depth)
+			c.offset, ok2 = arg(v.Offset)
+			c.distance, ok3 = arg(v.Distance)
+			c.within, ok4 = arg(v.Within)
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				u.add(o.Name, "content uses an undefined byte_extract variable")
+				continue
+			}
+			if v.Startswith {
+				c.depth = intArg{set: true, n: len(v.Pattern)}
+				if c.offset.set && c.offset.v == 0 {
+					c.depth.n += c.offset.n
+				}
+			}
+			c.relative = c.distance.set || c.within.set
+			buf := v.Buffer
+			if lowerTransform(v.Transforms) {
+				// to_lowercase: the buffer is lowercased, so an
+				// uppercase pattern never matches; a lowercase one
+				// matches case-insensitively.
+				if strings.ToLower(string(v.Pattern)) != string(v.Pattern) {
+					c.pat = append([]byte("\x00never"), v.Pattern...)
+				}
+				c.nocase = true
+			}
+			if buf != "" {
+				if _, ok := http1.LookupBuffer(buf); !ok {
+					u.add(buf, "buffer "+buf+" is not evaluated")
+					continue
+				}
+			}
+			l := list(buf)
+			if len(*l) > 0 && c.relative {
+				(*l)[len(*l)-1].relNext = true
+			}
+			*l = append(*l, c)
+			lastBuf = buf
+			cur = buf
+			if !v.Negated {
+				f := Fast{Buffer: buf, Pattern: v.Pattern, Nocase: v.Nocase}
+				if v.FastPattern != nil && explicitFast == nil {
+					explicitFast = &f
+				}
+				fastCands = append(fastCands, f)
+			}
+		case *sigparse.PCRE:
+			p, err := compilePCRE(v.Pattern, v.Flags, v.Negated)
+			if err != nil {
+				u.add(o.Name, err.Error())
+				continue
+			}
+			buf := v.Buffer
+			if buf == "" && !hasBufferFlag(v.Flags) {
+				buf = cur
+				if v.Relative {
+					buf = lastBuf
+				}
+			}
+			if buf != "" {
+				if _, ok := http1.LookupBuffer(buf); !ok {
+					u.add(buf, "buffer "+buf+" is not evaluated")
+					continue
+				}
+			}
+			for _, t := range v.Transforms {
+				if t != "to_lowercase" {
+					u.add(t, "transform "+t+" is not evaluated")
+				}
+			}
+			l := list(buf)
+			if len(*l) > 0 && v.Relative {
+				(*l)[len(*l)-1].relNext = true
+			}
+			*l = append(*l, op{kind: opPCRE, optIdx: i, re: p, relative: v.Relative})
+			lastBuf = buf
+			cur = buf
+		case *sigparse.IsDataAt:
+			a, ok := arg2(v.Offset)
+			if !ok {
+				u.add(o.Name, "isdataat uses an undefined byte_extract variable")
+				continue
+			}
+			buf := cur
+			if v.Relative {
+				buf = lastBuf
+			}
+			l := list(buf)
+			if len(*l) > 0 && v.Relative {
+				(*l)[len(*l)-1].relNext = true
+			}
+			*l = append(*l, op{kind: opIsDataAt, optIdx: i, dataat: a, negated: v.Negated, relative: v.Relative})
+		case *sigparse.ByteTest:
+			if v.DCE {
+				u.add(o.Name, "byte_test with dce is not evaluated")
+				continue
+			}
+			off, ok1 := arg2(v.Offset)
+			val, ok2 := arg2(v.Value)
+			if !ok1 || !ok2 {
+				u.add(o.Name, "byte_test uses an undefined byte_extract variable")
+				continue
+			}
+			c := op{kind: opByteTest, optIdx: i, nbytes: v.Bytes, bOffset: off, value: val, cmp: v.Op, cmpNeg: v.Negated,
+				relative: v.Relative, str: v.String, base: baseOf(v.Base), little: v.Endian == "little", bitmask: v.Bitmask}
+			buf := cur
+			if v.Relative {
+				buf = lastBuf
+			}
+			l := list(buf)
+			if len(*l) > 0 && v.Relative {
+				(*l)[len(*l)-1].relNext = true
+			}
+			*l = append(*l, c)
+		case *sigparse.ByteJump:
+			if v.DCE {
+				u.add(o.Name, "byte_jump with dce is not evaluated")
+				continue
+			}
+			off, ok := arg2(v.Offset)
+			if !ok {
+				u.add(o.Name, "byte_jump uses an undefined byte_extract variable")
+				continue
+			}
+			c := op{kind: opByteJump, optIdx: i, nbytes: v.Bytes, bOffset: off, relative: v.Relative, str: v.String,
+				base: baseOf(v.Base), little: v.Endian == "little", bitmask: v.Bitmask, align: v.Align,
+				fromBegin: v.FromBeginning, fromEnd: v.FromEnd, postOffset: v.PostOffset, multiplier: v.Multiplier}
+			buf := cur
+			if v.Relative {
+				buf = lastBuf
+			}
+			l := list(buf)
+			if len(*l) > 0 && v.Relative {
+				(*l)[len(*l)-1].relNext = true
+			}
+			*l = append(*l, c)
+			lastBuf = buf
+		case *sigparse.ByteExtract:
+			if v.DCE {
+				u.add(o.Name, "byte_extract with dce is not evaluated")
+				continue
+			}
+			if len(varIdx) >= maxVars {
+				u.add(o.Name, "too many byte_extract variables")
+				continue
+			}
+			idx := len(varIdx)
+			varIdx[v.Name] = idx
+			c := op{kind: opByteExtract, optIdx: i, nbytes: v.Bytes, bOffset: intArg{set: true, n: v.Offset},
+				relative: v.Relative, str: v.String, base: baseOf(v.Base), little: v.Endian == "little",
+				bitmask: v.Bitmask, multiplier: v.Multiplier, alignN: v.Align, varIdx: idx}
+			buf := cur
+			if v.Relative {
+				buf = lastBuf
+			}
+			l := list(buf)
+			if len(*l) > 0 && v.Relative {
+				(*l)[len(*l)-1].relNext = true
+			}
+			*l = append(*l, c)
+			lastBuf = buf
+		case *sigparse.Flow:
+			if v.OnlyFrag || v.NoFrag {
+				u.add(o.Name, "flow:only_frag/no_frag is not evaluated")
+			}
+			r.flow = v
+			if v.NoStream {
+				r.requirePacket = true
+			}
+			if v.OnlyStream {
+				r.streamOnly = true
+			}
+		case *sigparse.Flowbits:
+			fo := flowbitOp{orAll: v.Op == "|"}
+			for _, n := range v.Names {
+				fo.bits = append(fo.bits, e.flowbit(n))
+			}
+			switch v.Cmd {
+			case "set":
+				fo.cmd = fbSet
+				r.fbActions = append(r.fbActions, fo)
+			case "unset":
+				fo.cmd = fbUnset
+				r.fbActions = append(r.fbActions, fo)
+			case "toggle":
+				fo.cmd = fbToggle
+				r.fbActions = append(r.fbActions, fo)
+			case "isset":
+				fo.cmd = fbIsset
+				r.fbChecks = append(r.fbChecks, fo)
+			case "isnotset":
+				fo.cmd = fbIsnotset
+				r.fbChecks = append(r.fbChecks, fo)
+			case "noalert":
+				r.noalert = true
+			default:
+				u.add(o.Name, "flowbits "+v.Cmd+" is not evaluated")
+			}
+		case *sigparse.Dsize:
+			c := sizeCmp{op: v.Op, min: v.Min, max: v.Max}
+			r.dsize = &c
+			r.requirePacket = true
+		case *sigparse.Urilen:
+			name := "http.uri"
+			if v.Raw {
+				name = "http.uri.raw"
+			}
+			list(name)
+			l := lists[name]
+			l.sizes = append(l.sizes, sizeCmp{op: v.Op, min: v.Min, max: v.Max})
+		case *sigparse.Bsize:
+			if cur == "" {
+				u.add(o.Name, "bsize needs a sticky buffer")
+				continue
+			}
+			list(cur)
+			l := lists[cur]
+			l.sizes = append(l.sizes, sizeCmp{op: v.Op, min: v.Min, max: v.Max})
+		case *sigparse.Threshold:
+			r.threshold = &thresholdSpec{kind: v.Type, track: v.Track, count: v.Count, seconds: v.Seconds}
+		case *sigparse.DetectionFilter:
+			r.detFilter = &thresholdSpec{kind: "detection_filter", track: v.Track, count: v.Count, seconds: v.Seconds}
+		case *sigparse.Flag:
+			switch o.Name {
+			case "noalert":
+				r.noalert = true
+			case "nocase", "rawbytes", "startswith", "endswith", "fast_pattern":
+			default:
+				u.add(o.Name, "keyword "+o.Name+" is not evaluated")
+			}
+		default:
+			if metaKeywords[o.Name] {
+				continue
+			}
+			u.add(o.Name, "keyword "+o.Name+" is not evaluated")
+		}
+	}
+	r.nvars = len(varIdx)
+	for _, name := range order {
+		l := lists[name]
+		b, _ := http1.LookupBuffer(name)
+		l.buf = b
+		r.bufs = append(r.bufs, *l)
+	}
+	if len(r.bufs) > 0 {
+		r.isTx = true
+		toSrv, toCli := true, true
+		for _, l := range r.bufs {
+			s, c := l.buf.Directions()
+			if s && !c {
+				toCli = false
+			}
+			if c && !s {
+				toSrv = false
+			}
+		}
+		if !toSrv && !toCli {
+			// Request and response buffers together: Suricata inspects
+			// such a rule when the response is in.
+			toCli = true
+		}
+		if toSrv && toCli && r.flow != nil {
+			if r.flow.ToServer {
+				toCli = false
+			} else if r.flow.ToClient {
+				toSrv = false
+			}
+		}
+		r.txToSrv, r.txToCli = toSrv, toCli
+		if r.proto == protoIP || r.proto == protoUDP || r.proto == protoICMP {
+			u.add("protocol:"+sr.Protocol, "HTTP buffers on a non-TCP rule")
+		}
+		if len(r.payload) > 0 {
+			u.add("content", "payload content together with HTTP buffers is not evaluated")
+		}
+	}
+	r.ipOnly = !r.isTx && len(r.payload) == 0 && r.flow == nil && r.dsize == nil && len(r.fbChecks) == 0 &&
+		len(r.fbActions) == 0 && !r.hasPorts && r.proto == protoIP
+	if explicitFast != nil {
+		r.fast = explicitFast
+	} else if len(fastCands) > 0 {
+		best := fastCands[0]
+		for _, f := range fastCands[1:] {
+			if len(f.Pattern) > len(best.Pattern) {
+				best = f
+			}
+		}
+		r.fast = &best
+	}
+	return r, u, nil
+}
+
+func lowerTransform(ts []string) bool {
+	for _, t := range ts {
+		if t == "to_lowercase" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasBufferFlag(flags string) bool {
+	return strings.ContainsAny(flags, "UIPQHDMCSYVWZK")
+}
+
+func baseOf(s string) int {
+	switch s {
+	case "hex":
+		return 16
+	case "oct":
+		return 8
+	}
+	return 10
+}

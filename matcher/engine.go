@@ -1,0 +1,645 @@
+package matcher
+
+import (
+	"context"
+	"io"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/sigtool/sigtool/pcaps"
+	"github.com/sigtool/sigtool/pcaps/http1"
+)
+
+// rawChunkSize is Suricata's stream.reassembly.toserver-chunk-size and
+// toclient-chunk-size default: in IDS mode raw stream data is inspected
+// once this much has been ACKed, when the app-layer asks for it (an HTTP
+// message completed), or when the session ends.
+const rawChunkSize = 2560
+
+// flowState is the matcher's per-flow state, kept in pcaps.Flow.UserData.
+type flowState struct {
+	bits       []bool
+	ipOnlyDone [2]bool
+	// pending holds stream data of each direction (0 = to server) that
+	// became inspectable but has not been inspected yet; pendOff is the
+	// stream offset of pending[d][0].
+	pending [2][]byte
+	pendOff [2]uint64
+	trigger [2]bool // the app-layer asked for raw inspection
+	closing bool
+	txs     []*txState
+}
+
+// txState tracks one HTTP transaction: which tx rules are done with it.
+type txState struct {
+	tx   *http1.Tx
+	id   int
+	done []bool // by rule idx
+	// alerted[i] is set when rule i alerted on this tx.
+}
+
+// candidate is an alert waiting for the packet's alert queue.
+type candidate struct {
+	r      *rule
+	txID   int
+	tx     *http1.Tx
+	nmatch int
+	mstart int // index into scanner.mbuf
+}
+
+type threshKey struct {
+	sid, gid int
+	addr     netip.Addr
+	addr2    netip.Addr
+}
+
+type threshState struct {
+	start time.Time
+	count int
+}
+
+// scanner is the state of one scan: it implements pcaps.Handler.
+type scanner struct {
+	e     *Engine
+	s     scratch
+	emit  func(*Alert)
+	stats Stats
+	ctx   context.Context
+
+	queue  []candidate
+	mrecs  []matchRec
+	mbufs  [][]byte // buffer inspected by each recorded match (views)
+	thresh map[threshKey]*threshState
+	flows  int
+}
+
+func (e *Engine) scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
+	sc := &scanner{e: e, emit: emit, ctx: ctx, thresh: map[threshKey]*threshState{}}
+	sc.stats.PerSID = map[int]int{}
+	pcfg := pcaps.Config{Midstream: e.cfg.Midstream, Inline: e.cfg.Inline, NoChecksum: e.cfg.NoChecksum}
+	ps, err := pcaps.Process(ctx, r, name, pcfg, sc)
+	sc.stats.Packets = ps.Packets
+	sc.stats.Bytes = ps.Bytes
+	sc.stats.Flows = ps.Flows
+	sc.stats.HTTPTransactions = ps.HTTPTransactions
+	return sc.stats, err
+}
+
+func (sc *scanner) flowState(f *pcaps.Flow) *flowState {
+	if fs, ok := f.UserData.(*flowState); ok {
+		return fs
+	}
+	fs := &flowState{bits: make([]bool, len(sc.e.flowbitNames))}
+	f.UserData = fs
+	return fs
+}
+
+func dirIdx(toServer bool) int {
+	if toServer {
+		return 0
+	}
+	return 1
+}
+
+// HandlePacket runs the rules over one packet. It is the per-packet hot
+// path: it allocates only when an alert is emitted, when a flow is new,
+// or when stream data must be kept for a later packet.
+func (sc *scanner) HandlePacket(p *pcaps.Packet) {
+	sc.queue = sc.queue[:0]
+	sc.mrecs = sc.mrecs[:0]
+	sc.mbufs = sc.mbufs[:0]
+	var fs *flowState
+	if p.Flow != nil {
+		fs = sc.flowState(p.Flow)
+		for _, c := range p.Stream {
+			d := dirIdx(c.ToServer)
+			if len(fs.pending[d]) == 0 {
+				fs.pendOff[d] = c.Offset
+			}
+			fs.pending[d] = append(fs.pending[d], c.Data...)
+			if c.Final {
+				fs.closing = true
+			}
+		}
+		for _, ev := range p.HTTP {
+			ts := fs.tx(ev.Tx, ev.TxID, len(sc.e.rules))
+			_ = ts
+			// The HTTP parser asks for raw inspection of a direction
+			// when a message of that direction completes.
+			pr := ev.Tx.Progress()
+			if pr.Has(http1.RequestComplete) {
+				fs.trigger[0] = true
+			}
+			if pr.Has(http1.ResponseComplete) {
+				fs.trigger[1] = true
+			}
+		}
+		if p.Proto == pcaps.ProtoTCP && p.TCP.Flags&(pcaps.TCPFin|pcaps.TCPRst) != 0 {
+			fs.closing = true
+		}
+	}
+	if p.Pseudo {
+		if fs != nil {
+			for _, toSrv := range []bool{true, false} {
+				sc.inspectDir(p, fs, toSrv, true)
+			}
+		}
+	} else {
+		sc.inspectDir(p, fs, p.ToServer, false)
+	}
+	sc.finish(p, fs)
+}
+
+func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
+	for _, t := range fs.txs {
+		if t.tx == tx {
+			return t
+		}
+	}
+	t := &txState{tx: tx, id: id, done: make([]bool, nrules)}
+	fs.txs = append(fs.txs, t)
+	return t
+}
+
+// inspectDir evaluates the rules for one direction of a packet. Pseudo
+// packets (flow end) only inspect stream data and transactions.
+func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo bool) {
+	d := dirIdx(toSrv)
+	var stream []byte
+	var streamOff int
+	if fs != nil && len(fs.pending[d]) > 0 {
+		ready := pseudo || sc.e.cfg.Inline || fs.closing || fs.trigger[d] || len(fs.pending[d]) >= rawChunkSize
+		if ready {
+			stream = fs.pending[d]
+			streamOff = int(fs.pendOff[d])
+		}
+	}
+	src, dst, sport, dport := p.SrcIP, p.DstIP, p.SrcPort, p.DstPort
+	if pseudo && p.Flow != nil {
+		// A flow-end pseudo packet per direction, as Suricata makes.
+		if toSrv {
+			src, dst, sport, dport = p.Flow.Client.Addr(), p.Flow.Server.Addr(), p.Flow.Client.Port(), p.Flow.Server.Port()
+		} else {
+			src, dst, sport, dport = p.Flow.Server.Addr(), p.Flow.Client.Addr(), p.Flow.Server.Port(), p.Flow.Client.Port()
+		}
+	}
+	proto := p.Proto
+	if pseudo && p.Flow != nil {
+		proto = p.Flow.Proto
+	}
+	established := p.Established
+	if pseudo && p.Flow != nil {
+		established = p.Flow.Established
+	}
+	appHTTP := p.Flow != nil && p.Flow.AppProto == "http"
+	// A TCP segment of an established session goes into the stream and is
+	// inspected there, not as a packet (Suricata's PKT_STREAM_ADD).
+	addedToStream := proto == pcaps.ProtoTCP && established && len(p.Payload) > 0 && p.ChecksumOK
+
+	for _, r := range sc.e.rules {
+		if r.isTx {
+			continue
+		}
+		if pseudo && (len(r.payload) == 0 || r.requirePacket) {
+			continue
+		}
+		if !sc.headerMatch(r, p, proto, src, dst, sport, dport, appHTTP, p.IPVersion != 0 || pseudo) {
+			continue
+		}
+		if r.ipOnly {
+			if fs != nil {
+				if fs.ipOnlyDone[d] && !pseudo {
+					continue
+				}
+			}
+			if pseudo {
+				continue
+			}
+		}
+		if !flowMatch(r, toSrv, established, pseudo) {
+			continue
+		}
+		if !sc.flowbitsMatch(r, fs) {
+			continue
+		}
+		if r.dsize != nil && (pseudo || !r.dsize.match(len(p.Payload))) {
+			continue
+		}
+		mstart := len(sc.mrecs)
+		if len(r.payload) > 0 {
+			matched := false
+			isStreamRule := proto == pcaps.ProtoTCP && !r.requirePacket && (r.proto == protoTCP || r.proto == protoHTTP || r.proto == protoIP)
+			if isStreamRule {
+				if stream != nil {
+					if sc.s.inspectList(r.payload, stream, streamOff) {
+						matched = true
+						sc.keepMatches(stream)
+					}
+				}
+				if !matched && !pseudo && !addedToStream && !r.streamOnly {
+					if sc.s.inspectList(r.payload, p.Payload, 0) {
+						matched = true
+						sc.keepMatches(p.Payload)
+					}
+				}
+			} else if !pseudo {
+				if sc.s.inspectList(r.payload, p.Payload, 0) {
+					matched = true
+					sc.keepMatches(p.Payload)
+				}
+			}
+			if !matched {
+				continue
+			}
+		}
+		sc.postMatch(r, fs)
+		sc.enqueue(r, -1, nil, mstart)
+	}
+	if fs != nil && !pseudo {
+		fs.ipOnlyDone[d] = true
+	}
+	if stream != nil {
+		fs.pending[d] = fs.pending[d][:0]
+		fs.trigger[d] = false
+	}
+	if fs != nil && len(fs.txs) > 0 {
+		sc.inspectTxs(p, fs, toSrv, pseudo, src, dst, sport, dport, established)
+	}
+}
+
+// inspectTxs runs the transaction rules of one direction over the flow's
+// live HTTP transactions; each rule alerts at most once per transaction.
+func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool, src, dst netip.Addr, sport, dport uint16, established bool) {
+	for _, ts := range fs.txs {
+		pr := ts.tx.Progress()
+		for _, r := range sc.e.rules {
+			if !r.isTx || ts.done[r.idx] {
+				continue
+			}
+			if toSrv && !r.txToSrv || !toSrv && !r.txToCli {
+				continue
+			}
+			if !sc.headerMatch(r, p, pcaps.ProtoTCP, src, dst, sport, dport, true, true) {
+				continue
+			}
+			if !flowMatch(r, toSrv, established, pseudo) {
+				continue
+			}
+			// Wait until every buffer the rule inspects is final.
+			ready := true
+			for i := range r.bufs {
+				b := &r.bufs[i]
+				bufToSrv := toSrv
+				s, c := b.buf.Directions()
+				if s && !c {
+					bufToSrv = true
+				} else if c && !s {
+					bufToSrv = false
+				}
+				if !pr.Has(b.buf.Progress(bufToSrv)) {
+					ready = false
+					break
+				}
+			}
+			if !ready && !pseudo {
+				continue
+			}
+			if !sc.flowbitsMatch(r, fs) {
+				continue
+			}
+			ts.done[r.idx] = true
+			mstart := len(sc.mrecs)
+			if !sc.txMatch(r, ts.tx, toSrv) {
+				continue
+			}
+			sc.postMatch(r, fs)
+			sc.enqueue(r, ts.id, ts.tx, mstart)
+		}
+	}
+	// Forget transactions every rule is done with in both directions.
+	if len(fs.txs) > 1 {
+		keep := fs.txs[:0]
+		for _, ts := range fs.txs {
+			if ts.tx.Progress().Has(http1.ResponseComplete) && allDone(ts) {
+				continue
+			}
+			keep = append(keep, ts)
+		}
+		fs.txs = keep
+	}
+}
+
+func allDone(ts *txState) bool {
+	for _, d := range ts.done {
+		if !d {
+			return false
+		}
+	}
+	return true
+}
+
+// txMatch evaluates every buffer list of a transaction rule.
+func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
+	start := len(sc.mrecs)
+	for i := range r.bufs {
+		b := &r.bufs[i]
+		bufToSrv := toSrv
+		s, c := b.buf.Directions()
+		if s && !c {
+			bufToSrv = true
+		} else if c && !s {
+			bufToSrv = false
+		}
+		data, ok := tx.Buffer(b.buf, bufToSrv)
+		if !ok {
+			sc.mrecs = sc.mrecs[:start]
+			sc.mbufs = sc.mbufs[:start]
+			return false
+		}
+		for _, sz := range b.sizes {
+			if !sz.match(len(data)) {
+				sc.mrecs = sc.mrecs[:start]
+				sc.mbufs = sc.mbufs[:start]
+				return false
+			}
+		}
+		if !sc.s.inspectList(b.ops, data, 0) {
+			sc.mrecs = sc.mrecs[:start]
+			sc.mbufs = sc.mbufs[:start]
+			return false
+		}
+		sc.keepMatches(data)
+	}
+	return true
+}
+
+// keepMatches moves the scratch's recorded matches to the packet's list.
+func (sc *scanner) keepMatches(buf []byte) {
+	n := sc.s.nmatches
+	if n > maxMatches {
+		n = maxMatches
+	}
+	for i := 0; i < n; i++ {
+		sc.mrecs = append(sc.mrecs, sc.s.matches[i])
+		sc.mbufs = append(sc.mbufs, buf)
+	}
+}
+
+func (sc *scanner) headerMatch(r *rule, p *pcaps.Packet, proto uint8, src, dst netip.Addr, sport, dport uint16, appHTTP, isIP bool) bool {
+	if !isIP {
+		return false
+	}
+	switch r.proto {
+	case protoTCP:
+		if proto != pcaps.ProtoTCP {
+			return false
+		}
+	case protoUDP:
+		if proto != pcaps.ProtoUDP {
+			return false
+		}
+	case protoICMP:
+		if proto != pcaps.ProtoICMP && proto != pcaps.ProtoICMPv6 {
+			return false
+		}
+	case protoHTTP:
+		if proto != pcaps.ProtoTCP || !appHTTP {
+			return false
+		}
+	}
+	ports := proto == pcaps.ProtoTCP || proto == pcaps.ProtoUDP
+	fwd := r.src.match(src) && r.dst.match(dst) && (!ports || r.sp.match(sport) && r.dp.match(dport)) &&
+		(ports || !r.hasPorts)
+	if fwd {
+		return true
+	}
+	if r.bidir {
+		return r.src.match(dst) && r.dst.match(src) && (!ports || r.sp.match(dport) && r.dp.match(sport)) &&
+			(ports || !r.hasPorts)
+	}
+	return false
+}
+
+func flowMatch(r *rule, toSrv, established, pseudo bool) bool {
+	f := r.flow
+	if f == nil {
+		return true
+	}
+	if f.ToServer && !toSrv || f.ToClient && toSrv {
+		return false
+	}
+	if f.Established && !established {
+		return false
+	}
+	if f.NotEstablished && established {
+		return false
+	}
+	return true
+}
+
+func (sc *scanner) flowbitsMatch(r *rule, fs *flowState) bool {
+	for _, c := range r.fbChecks {
+		if fs == nil {
+			if c.cmd == fbIsset {
+				return false
+			}
+			continue
+		}
+		any, all := false, true
+		for _, b := range c.bits {
+			if fs.bits[b] {
+				any = true
+			} else {
+				all = false
+			}
+		}
+		var m bool
+		switch {
+		case c.cmd == fbIsset && c.orAll:
+			m = any
+		case c.cmd == fbIsset:
+			m = all
+		case c.orAll:
+			m = !all // isnotset a|b: one of them unset
+		default:
+			m = !any
+		}
+		if !m {
+			return false
+		}
+	}
+	return true
+}
+
+// postMatch applies a matching rule's flowbit actions at once, so later
+// rules on the same packet see them, as Suricata's post-match does.
+func (sc *scanner) postMatch(r *rule, fs *flowState) {
+	if fs == nil {
+		return
+	}
+	for _, a := range r.fbActions {
+		for _, b := range a.bits {
+			switch a.cmd {
+			case fbSet:
+				fs.bits[b] = true
+			case fbUnset:
+				fs.bits[b] = false
+			case fbToggle:
+				fs.bits[b] = !fs.bits[b]
+			}
+		}
+	}
+}
+
+// enqueue queues a matching rule's alert; its matches are those kept
+// since mstart.
+func (sc *scanner) enqueue(r *rule, txID int, tx *http1.Tx, mstart int) {
+	if r.noalert {
+		return
+	}
+	sc.queue = append(sc.queue, candidate{r: r, txID: txID, tx: tx, mstart: mstart, nmatch: len(sc.mrecs) - mstart})
+}
+
+// finish applies thresholds and packet-alert-max to the packet's queue and
+// emits the alerts in rule order.
+func (sc *scanner) finish(p *pcaps.Packet, fs *flowState) {
+	if len(sc.queue) == 0 {
+		return
+	}
+	sort.SliceStable(sc.queue, func(i, j int) bool { return sc.queue[i].r.idx < sc.queue[j].r.idx })
+	kept := 0
+	for i := range sc.queue {
+		c := &sc.queue[i]
+		if !sc.thresholdOK(c.r, p) {
+			continue
+		}
+		if kept >= sc.e.cfg.PacketAlertMax {
+			break
+		}
+		kept++
+		sc.stats.Alerts++
+		sc.stats.PerSID[c.r.sid]++
+		if sc.emit != nil {
+			sc.emit(sc.makeAlert(p, c))
+		}
+	}
+}
+
+func (sc *scanner) thresholdOK(r *rule, p *pcaps.Packet) bool {
+	if r.detFilter != nil && !sc.applyThreshold(r, r.detFilter, p) {
+		return false
+	}
+	if r.threshold != nil && !sc.applyThreshold(r, r.threshold, p) {
+		return false
+	}
+	return true
+}
+
+func (sc *scanner) applyThreshold(r *rule, t *thresholdSpec, p *pcaps.Packet) bool {
+	k := threshKey{sid: r.sid, gid: r.gid}
+	switch t.track {
+	case "by_src":
+		k.addr = p.SrcIP
+	case "by_dst":
+		k.addr = p.DstIP
+	case "by_both":
+		k.addr, k.addr2 = p.SrcIP, p.DstIP
+	}
+	if t.kind == "detection_filter" {
+		k.sid = -k.sid // separate state from a threshold on the same rule
+	}
+	st := sc.thresh[k]
+	window := time.Duration(t.seconds) * time.Second
+	if st == nil || p.Time.Sub(st.start) >= window && t.seconds > 0 {
+		if st == nil {
+			st = &threshState{}
+			sc.thresh[k] = st
+		}
+		st.start = p.Time
+		st.count = 0
+	}
+	st.count++
+	switch t.kind {
+	case "limit":
+		return st.count <= t.count
+	case "threshold":
+		if st.count >= t.count {
+			st.count = 0
+			return true
+		}
+		return false
+	case "both":
+		return st.count == t.count
+	case "detection_filter":
+		return st.count > t.count
+	}
+	return true
+}
+
+func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
+	r := c.r
+	a := &Alert{Time: p.Time, PcapCnt: p.Num, SrcIP: p.SrcIP, DstIP: p.DstIP, SrcPort: p.SrcPort, DstPort: p.DstPort,
+		Proto: protoName(p.Proto), Action: "allowed", GID: r.gid, SID: r.sid, Rev: r.rev, Msg: r.msg,
+		Category: r.category, Severity: r.prio, TxID: c.txID}
+	if r.action == "drop" || r.action == "reject" || r.action == "sdrop" {
+		a.Action = "allowed" // IDS mode reports drop rules as allowed
+	}
+	if p.Flow != nil {
+		a.FlowID = p.Flow.ID
+		if p.Flow.AppProto == "http" {
+			a.AppProto = "http"
+		}
+		if p.Pseudo {
+			a.Proto = protoName(p.Flow.Proto)
+		}
+	}
+	tx := c.tx
+	if tx == nil && p.Flow != nil {
+		if fs, ok := p.Flow.UserData.(*flowState); ok && len(fs.txs) > 0 {
+			tx = fs.txs[len(fs.txs)-1].tx
+			a.TxID = fs.txs[len(fs.txs)-1].id
+		}
+	}
+	if tx != nil {
+		a.HTTP = httpInfo(tx)
+	}
+	for i := c.mstart; i < c.mstart+c.nmatch && i < len(sc.mrecs); i++ {
+		m := sc.mrecs[i]
+		data := append([]byte(nil), sc.mbufs[i]...)
+		a.Matches = append(a.Matches, Match{Start: m.start, End: m.end, Data: data})
+	}
+	return a
+}
+
+func httpInfo(tx *http1.Tx) *HTTPInfo {
+	h := &HTTPInfo{Method: string(tx.Method()), URL: string(tx.RawURI()), Protocol: string(tx.Protocol()), Status: tx.StatusCode()}
+	if host, ok := tx.Hostname(); ok {
+		h.Hostname = string(host)
+	}
+	if v, ok := tx.RequestHeader("User-Agent"); ok {
+		h.UserAgent = string(v)
+	}
+	if v, ok := tx.RequestHeader("Referer"); ok {
+		h.Referer = string(v)
+	}
+	if v, ok := tx.ResponseHeader("Content-Type"); ok {
+		h.ContentType = string(v)
+	}
+	h.Length = int(tx.ResponseBodyLen())
+	return h
+}
+
+func protoName(p uint8) string {
+	switch p {
+	case pcaps.ProtoTCP:
+		return "TCP"
+	case pcaps.ProtoUDP:
+		return "UDP"
+	case pcaps.ProtoICMP:
+		return "ICMP"
+	case pcaps.ProtoICMPv6:
+		return "IPv6-ICMP"
+	}
+	return "IP"
+}

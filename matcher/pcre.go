@@ -1,0 +1,147 @@
+package matcher
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/dlclark/regexp2"
+)
+
+// pcreTimeout bounds one backtracking match, like Suricata's PCRE match
+// limits: a runaway pattern gives "no match" instead of hanging the scan.
+const pcreTimeout = 100 * time.Millisecond
+
+// pcreProg is a compiled pcre keyword. Go's regexp (RE2, linear time) is
+// used when the pattern allows it and means the same on bytes; patterns
+// that need lookaround, backreferences or byte values above 0x7f (RE2 reads
+// UTF-8, PCRE in Suricata reads bytes) go to regexp2, a backtracking
+// engine, run over the buffer widened byte-for-rune (Latin-1) with a time
+// bound.
+type pcreProg struct {
+	re2     *regexp.Regexp
+	bt      *regexp2.Regexp
+	negated bool
+}
+
+// compilePCRE compiles a Suricata pcre pattern with its flags (the
+// buffer-selecting flags are already folded into the Content buffer by
+// sigparse and are ignored here).
+func compilePCRE(pattern, flags string, negated bool) (*pcreProg, error) {
+	var goFlags strings.Builder
+	var btOpts regexp2.RegexOptions
+	anchored, extended, ungreedy := false, false, false
+	for _, f := range flags {
+		switch f {
+		case 'i':
+			goFlags.WriteByte('i')
+			btOpts |= regexp2.IgnoreCase
+		case 's':
+			goFlags.WriteByte('s')
+			btOpts |= regexp2.Singleline
+		case 'm':
+			goFlags.WriteByte('m')
+			btOpts |= regexp2.Multiline
+		case 'x':
+			extended = true
+			btOpts |= regexp2.IgnorePatternWhitespace
+		case 'A':
+			anchored = true
+		case 'G':
+			ungreedy = true
+		case 'E', 'R', 'B', 'O', 'U', 'I', 'P', 'Q', 'H', 'D', 'M', 'C', 'S', 'Y', 'V', 'W', 'Z', 'K':
+			// E: Go's $ already matches only at the very end; the rest
+			// select buffers or limits, handled elsewhere.
+		default:
+			return nil, fmt.Errorf("unknown pcre flag %q", f)
+		}
+	}
+	p := &pcreProg{negated: negated}
+	body := pattern
+	if anchored {
+		body = `\A(?:` + body + `)`
+	}
+	needBT := extended || hasHighByte(pattern) || needsBacktracking(pattern)
+	if !needBT {
+		prefix := goFlags.String()
+		if ungreedy {
+			prefix += "U"
+		}
+		src := body
+		if prefix != "" {
+			src = "(?" + prefix + ")" + body
+		}
+		if re, err := regexp.Compile(src); err == nil {
+			p.re2 = re
+			return p, nil
+		}
+	}
+	if ungreedy {
+		return nil, fmt.Errorf("pcre flag G with a pattern RE2 cannot run is not supported")
+	}
+	re, err := regexp2.Compile(body, btOpts)
+	if err != nil {
+		return nil, fmt.Errorf("pcre %q: %v", pattern, err)
+	}
+	re.MatchTimeout = pcreTimeout
+	p.bt = re
+	return p, nil
+}
+
+// hasHighByte reports whether the pattern names a byte above 0x7f (as a
+// \xHH escape or a raw byte), which RE2 would read as a UTF-8 rune.
+func hasHighByte(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] >= 0x80 {
+			return true
+		}
+		if p[i] == '\\' && i+1 < len(p) {
+			if p[i+1] == 'x' && i+2 < len(p) && strings.IndexByte("89abcdefABCDEF{", p[i+2]) >= 0 {
+				return true
+			}
+			i++
+		}
+	}
+	return false
+}
+
+// needsBacktracking reports constructs RE2 lacks: lookaround, atomic
+// groups, possessive quantifiers and backreferences.
+func needsBacktracking(p string) bool {
+	if strings.Contains(p, "(?=") || strings.Contains(p, "(?!") || strings.Contains(p, "(?<=") ||
+		strings.Contains(p, "(?<!") || strings.Contains(p, "(?>") {
+		return true
+	}
+	for i := 0; i+1 < len(p); i++ {
+		if p[i] == '\\' {
+			if p[i+1] >= '1' && p[i+1] <= '9' {
+				return true
+			}
+			i++
+		}
+	}
+	return false
+}
+
+// find looks for the pattern in buf[start:], treating buf[start] as the
+// start of the subject (Suricata hands pcre the buffer from the previous
+// match on for relative pcre). It returns absolute offsets.
+func (p *pcreProg) find(buf []byte, start int) (int, int, bool) {
+	if p.re2 != nil {
+		loc := p.re2.FindIndex(buf[start:])
+		if loc == nil {
+			return 0, 0, false
+		}
+		return start + loc[0], start + loc[1], true
+	}
+	runes := make([]rune, len(buf)-start)
+	for i, c := range buf[start:] {
+		runes[i] = rune(c)
+	}
+	m, err := p.bt.FindRunesMatch(runes)
+	if err != nil || m == nil {
+		return 0, 0, false
+	}
+	return start + m.Index, start + m.Index + m.Length, true
+}

@@ -1,0 +1,381 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Header lengths xt_string offsets are counted from: --from/--to are
+// offsets from the start of the IP header, and fwsnort added the headers
+// the same way. IP options are assumed absent; TCP options vary.
+const (
+	ip4Header    = 20
+	tcpHeaderMin = 20
+	tcpHeaderMax = 60
+	udpHeader    = 8
+	icmpHeader   = 8
+)
+
+// l4Header returns the transport header length range of proto.
+func l4Header(proto string) (lo, hi int) {
+	switch proto {
+	case "tcp":
+		return tcpHeaderMin, tcpHeaderMax
+	case "udp":
+		return udpHeader, udpHeader
+	case "icmp":
+		return icmpHeader, icmpHeader
+	}
+	return 0, 0
+}
+
+// iptables renders the rule as rulespecs: for each protocol (a rule for
+// dns gives tcp and udp), one LOG rule and one with the action.
+func (ir *fwRule) iptables(opts Options) (specs [][]string, notes []string, why string) {
+	if len(ir.src.v4) == 0 || len(ir.dst.v4) == 0 {
+		return nil, nil, "IPv6 addresses only: iptables output is IPv4 (use --format nftables)"
+	}
+	src, err := ipt4Addr(ir.src, "-s", "--src-range")
+	if err != "" {
+		return nil, nil, err
+	}
+	dst, err := ipt4Addr(ir.dst, "-d", "--dst-range")
+	if err != "" {
+		return nil, nil, err
+	}
+	protos := ir.protos
+	if len(protos) == 0 {
+		protos = []string{""}
+	}
+	for _, p := range protos {
+		// In the order iptables -S prints them, so that a read-back
+		// compares equal.
+		var m []string
+		m = append(m, src...)
+		m = append(m, dst...)
+		if p != "" {
+			m = append(m, "-p", p)
+		}
+		if p == "tcp" || p == "udp" {
+			ports, why := iptPorts(p, ir.sp, ir.dp)
+			if why != "" {
+				return nil, nil, why
+			}
+			m = append(m, ports...)
+		}
+		if p == "icmp" && ir.itype >= 0 {
+			t := strconv.Itoa(ir.itype)
+			if ir.icode >= 0 {
+				t += "/" + strconv.Itoa(ir.icode)
+			}
+			m = append(m, "-m", "icmp", "--icmp-type", t)
+		}
+		switch ir.frag {
+		case 1:
+			m = append(m, "-f")
+		case -1:
+			m = append(m, "!", "-f")
+		}
+		if ir.ttl != nil {
+			lo, hi, ok := bounds(*ir.ttl, 255)
+			switch {
+			case !ok:
+				return nil, nil, "ttl range not expressible"
+			case lo == hi:
+				m = append(m, "-m", "ttl", "--ttl-eq", strconv.Itoa(lo))
+			default:
+				if lo > 0 {
+					m = append(m, "-m", "ttl", "--ttl-gt", strconv.Itoa(lo-1))
+				}
+				if hi < 255 {
+					m = append(m, "-m", "ttl", "--ttl-lt", strconv.Itoa(hi+1))
+				}
+			}
+		}
+		if ir.ctState != "" || ir.ctDir != "" {
+			m = append(m, "-m", "conntrack")
+			if ir.ctState != "" {
+				m = append(m, "--ctstate", ir.ctState)
+			}
+			if ir.ctDir != "" {
+				m = append(m, "--ctdir", ir.ctDir)
+			}
+		}
+		hlo, hhi := l4Header(p)
+		if ir.dsize != nil {
+			lo, hi, ok := bounds(*ir.dsize, 65535)
+			if !ok {
+				return nil, nil, "dsize:!= is not expressible as one length range"
+			}
+			lo, hi = lo+ip4Header+hlo, min(hi+ip4Header+hhi, 65535)
+			if hlo != hhi {
+				notes = appendOnce(notes, fmt.Sprintf("dsize widened by %d bytes to allow for TCP options", hhi-hlo))
+			}
+			l := strconv.Itoa(lo)
+			if hi != lo {
+				l += ":" + strconv.Itoa(hi)
+			}
+			m = append(m, "-m", "length", "--length", l)
+		}
+		for _, c := range ir.contents {
+			s, n := iptString(c, hlo, hhi)
+			for _, x := range n {
+				notes = appendOnce(notes, x)
+			}
+			m = append(m, s...)
+		}
+		m = append(m, "-m", "comment", "--comment", comment(ir.gid, ir.sid, ir.msg, 255))
+		if ir.log {
+			specs = append(specs, append(clone(m), "-j", "LOG", "--log-prefix", logPrefix(ir.gid, ir.sid)))
+		}
+		switch ir.action {
+		case "":
+		case "REJECT":
+			a := append(clone(m), "-j", "REJECT")
+			if p == "tcp" {
+				a = append(a, "--reject-with", "tcp-reset")
+			}
+			specs = append(specs, a)
+		default:
+			specs = append(specs, append(clone(m), "-j", ir.action))
+		}
+	}
+	return specs, notes, ""
+}
+
+func clone(s []string) []string { return append([]string(nil), s...) }
+
+func appendOnce(s []string, x string) []string {
+	for _, y := range s {
+		if y == x {
+			return s
+		}
+	}
+	return append(s, x)
+}
+
+// ipt4Addr renders the IPv4 part of an address set exactly: nothing for
+// any; "-s a/b" or "! -s a/b" for one block; "-s a,b,c" when the blocks are
+// fewer than the gaps (iptables makes one rule per block); otherwise one
+// "-m iprange ! --src-range" per gap, which iptables ANDs.
+func ipt4Addr(a addrSet, flag, rangeFlag string) ([]string, string) {
+	full := fullAddrs().v4
+	if len(a.v4) == 1 && a.v4[0] == full[0] {
+		return nil, ""
+	}
+	pos := cidrs(a.v4, true)
+	gaps := a.v4.complement(max32)
+	if len(pos) == 1 {
+		return []string{flag, pos[0]}, ""
+	}
+	if neg := cidrs(gaps, true); len(neg) == 1 {
+		return []string{"!", flag, neg[0]}, ""
+	}
+	if len(pos) <= len(gaps) {
+		return []string{flag, strings.Join(pos, ",")}, ""
+	}
+	var out []string
+	for _, r := range ranges4(gaps) {
+		out = append(out, "-m", "iprange", "!", rangeFlag, r)
+	}
+	return out, ""
+}
+
+// iptPorts renders source and destination port sets.
+func iptPorts(proto string, sp, dp portSet) ([]string, string) {
+	var out []string
+	tcp := false
+	for _, side := range []struct {
+		set        portSet
+		one, multi string
+	}{{sp, "--sport", "--sports"}, {dp, "--dport", "--dports"}} {
+		if portsAny(side.set) {
+			continue
+		}
+		gaps := side.set.complement(maxPort)
+		switch {
+		case len(side.set) == 1:
+			if !tcp {
+				out, tcp = append(out, "-m", proto), true
+			}
+			out = append(out, side.one, portItems(side.set, ":")[0])
+		case len(gaps) == 1:
+			if !tcp {
+				out, tcp = append(out, "-m", proto), true
+			}
+			out = append(out, "!", side.one, portItems(gaps, ":")[0])
+		case multiportCount(side.set) <= 15:
+			out = append(out, "-m", "multiport", side.multi, strings.Join(portItems(side.set, ":"), ","))
+		case multiportCount(gaps) <= 15:
+			out = append(out, "-m", "multiport", "!", side.multi, strings.Join(portItems(gaps, ":"), ","))
+		default:
+			return nil, "port list longer than multiport's 15 entries"
+		}
+	}
+	return out, ""
+}
+
+// multiportCount counts entries as xt_multiport does: a range takes two.
+func multiportCount(s portSet) int {
+	n := 0
+	for _, iv := range s {
+		n++
+		if iv.lo != iv.hi {
+			n++
+		}
+	}
+	return n
+}
+
+// iptString renders one content as an xt_string match. Offsets are moved
+// from the payload to the IP header by adding the header lengths; for TCP
+// the window is widened to cover any TCP option length.
+func iptString(c payloadMatch, hlo, hhi int) ([]string, []string) {
+	var notes []string
+	out := []string{"-m", "string"}
+	if c.negate {
+		out = append(out, "!")
+	}
+	if printable(c.pattern) {
+		out = append(out, "--string", string(c.pattern))
+	} else {
+		out = append(out, "--hex-string", hexString(c.pattern))
+	}
+	out = append(out, "--algo", "bm")
+	if !c.raw {
+		from := ip4Header + hlo + c.offset
+		out = append(out, "--from", strconv.Itoa(from))
+		if c.depth >= 0 {
+			out = append(out, "--to", strconv.Itoa(ip4Header+hhi+c.offset+c.depth))
+			if hhi != hlo {
+				notes = append(notes, fmt.Sprintf("offset/depth window widened by %d bytes to allow for TCP options", hhi-hlo))
+			}
+		}
+	}
+	if c.nocase {
+		out = append(out, "--icase")
+	}
+	return out, notes
+}
+
+// printable reports whether p can be given to --string as it is: ASCII
+// letters, digits and punctuation that survives iptables-restore quoting.
+func printable(p []byte) bool {
+	for _, b := range p {
+		if b < 0x20 || b >= 0x7f || b == '"' || b == '\\' || b == '|' || b == '\'' {
+			return false
+		}
+	}
+	return true
+}
+
+// hexString writes p in --hex-string form: letters and digits as text,
+// everything else as |hex| runs.
+func hexString(p []byte) string {
+	var b strings.Builder
+	inHex := false
+	for _, c := range p {
+		plain := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '.' || c == '-' || c == '_'
+		if plain {
+			if inHex {
+				b.WriteByte('|')
+				inHex = false
+			}
+			b.WriteByte(c)
+			continue
+		}
+		if !inHex {
+			b.WriteByte('|')
+			inHex = true
+		} else {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%02x", c)
+	}
+	if inHex {
+		b.WriteByte('|')
+	}
+	return b.String()
+}
+
+// WriteIPTablesRestore writes the translation as an iptables-restore
+// file meant for "iptables-restore --noflush": it declares (and so
+// flushes) sigtool's chain, fills it, and adds the jumps from the hooks.
+// Each signature's rules follow a comment with its verdict.
+func (t *Translation) WriteIPTablesRestore(w io.Writer, version string) error {
+	o := t.opts.Chain
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Generated by sigtool %s from %d signatures: %s.\n", version, len(t.Results), summaryText(t.Summary()))
+	fmt.Fprintf(&b, "# Load with: iptables-restore --noflush < FILE   (remove: sigtool iptables remove --chain %s)\n", o.Chain)
+	fmt.Fprintf(&b, "*%s\n:%s - [0:0]\n", o.Table, o.Chain)
+	for _, r := range t.ordered() {
+		fmt.Fprintf(&b, "# %d:%d rev %d %s: %s\n", r.GID, r.SID, r.Rev, r.Verdict, oneLine(r.Msg))
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "#   %s\n", n)
+		}
+		for _, s := range r.Rules {
+			fmt.Fprintf(&b, "-A %s %s\n", o.Chain, restoreJoin(s))
+		}
+	}
+	for _, h := range o.Hooks {
+		fmt.Fprintf(&b, "-I %s 1 -j %s\n", h, o.Chain)
+	}
+	b.WriteString("COMMIT\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// IPTablesRules returns every rulespec in chain order (pass rules first).
+func (t *Translation) IPTablesRules() [][]string {
+	var out [][]string
+	for _, r := range t.ordered() {
+		out = append(out, r.Rules...)
+	}
+	return out
+}
+
+// ordered returns the results with pass rules first: Suricata runs pass
+// rules before the others, and RETURN only helps before them.
+func (t *Translation) ordered() []*Result {
+	var pass, rest []*Result
+	for _, r := range t.Results {
+		if r.pass {
+			pass = append(pass, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	return append(pass, rest...)
+}
+
+func summaryText(m map[Verdict]int) string {
+	return fmt.Sprintf("%d exact, %d approximated, %d not translatable", m[Exact], m[Approximated], m[NotTranslatable])
+}
+
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// restoreJoin quotes arguments for iptables-restore, which splits on
+// spaces and understands double quotes.
+func restoreJoin(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if a == "" || strings.ContainsAny(a, " \t\"'|#") {
+			b.WriteString(`"` + strings.ReplaceAll(a, `"`, `\"`) + `"`)
+		} else {
+			b.WriteString(a)
+		}
+	}
+	return b.String()
+}

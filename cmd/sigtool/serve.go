@@ -76,4 +76,3 @@ folders; --rules files and folders are browsable on the rules page.`)
 // TODO(web): add the export package's ET bundle, iptables and nftables
 // writers here once it provides them.
 func serveExporters() []web.Exporter { return nil }
-

@@ -1,15 +1,28 @@
 package sigparse
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
 )
 
+// marshal is json.Marshal without HTML escaping: rule text is full of
+// '<', '>' and '&' (byte_test:2,>,… content:"a&b") and is not embedded in HTML.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 // MarshalJSON prints a number as a JSON number and a variable as a string.
 func (v IntOrVar) MarshalJSON() ([]byte, error) {
 	if v.Var != "" {
-		return json.Marshal(v.Var)
+		return marshal(v.Var)
 	}
 	return []byte(strconv.Itoa(v.N)), nil
 }
@@ -29,7 +42,7 @@ func (v *IntOrVar) UnmarshalJSON(b []byte) error {
 // output is readable and diffable.
 func (c *Content) MarshalJSON() ([]byte, error) {
 	type plain Content
-	return json.Marshal(struct {
+	return marshal(struct {
 		Pattern string `json:"pattern"`
 		*plain
 	}{EscapeContent(c.Pattern), (*plain)(c)})
@@ -80,7 +93,7 @@ func (a *Addr) MarshalJSON() ([]byte, error) {
 	if a.Prefix.IsValid() {
 		o.CIDR = a.Prefix.String()
 	}
-	return json.Marshal(o)
+	return marshal(o)
 }
 
 // MarshalJSON writes the parsed port without positions or raw text.
@@ -98,7 +111,7 @@ func (p *Port) MarshalJSON() ([]byte, error) {
 		lo, hi := p.Low, p.High
 		o.Low, o.High = &lo, &hi
 	}
-	return json.Marshal(o)
+	return marshal(o)
 }
 
 // ruleJSON is the JSON form of a rule: what it means, without positions,
@@ -154,5 +167,5 @@ func (r *Rule) MarshalJSON() ([]byte, error) {
 		}
 		out.Options = append(out.Options, oj)
 	}
-	return json.Marshal(out)
+	return marshal(out)
 }

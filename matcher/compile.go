@@ -32,7 +32,10 @@ func (c sizeCmp) match(n int) bool {
 	case "", "=":
 		return n == c.min
 	case "!=", "!":
-		return n != c.min
+		// Suricata 7 turns dsize:!N into a prefilter range starting at
+		// N+1 (suricata-verify test-dsize-values: "!9" does not match
+		// empty packets).
+		return n > c.min
 	case "<":
 		return n < c.min
 	case ">":
@@ -314,11 +317,20 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 	var explicitFast *Fast
 
 	for i, o := range sr.Options {
-		if o.Invalid {
+		val := o.Value
+		if o.Invalid && o.Name == "pcre" {
+			// Suricata also takes an unquoted /pattern/flags and a
+			// trailing capture list ("/(.*)/V, flow:ua"); read those here
+			// rather than drop the rule.
+			if pc, ok := fallbackPCRE(o.Arg, cur); ok {
+				val = pc
+			}
+		}
+		if val == nil && o.Invalid {
 			u.add(o.Name, fmt.Sprintf("%s: %v", o.Name, o.Err))
 			continue
 		}
-		switch v := o.Value.(type) {
+		switch v := val.(type) {
 		case *sigparse.Msg, *sigparse.Int, *sigparse.Classtype, *sigparse.Reference, *sigparse.Metadata,
 			*sigparse.FastPattern, *sigparse.Modifier, *sigparse.Target:
 			if m, ok := v.(*sigparse.Modifier); ok && m.Buffer != "" {
@@ -386,7 +398,6 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 			}
 			*l = append(*l, c)
 			lastBuf = buf
-			cur = buf
 			if !v.Negated {
 				f := Fast{Buffer: buf, Pattern: v.Pattern, Nocase: v.Nocase}
 				if v.FastPattern != nil && explicitFast == nil {
@@ -401,11 +412,10 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				continue
 			}
 			buf := v.Buffer
-			if buf == "" && !hasBufferFlag(v.Flags) {
-				buf = cur
-				if v.Relative {
-					buf = lastBuf
-				}
+			if buf == "" && !hasBufferFlag(v.Flags) && v.Relative {
+				// A relative pcre goes to the list of the match it
+				// follows, as Suricata's pcre setup does.
+				buf = lastBuf
 			}
 			if buf != "" {
 				if _, ok := http1.LookupBuffer(buf); !ok {
@@ -424,7 +434,6 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 			}
 			*l = append(*l, op{kind: opPCRE, optIdx: i, re: p, relative: v.Relative})
 			lastBuf = buf
-			cur = buf
 		case *sigparse.IsDataAt:
 			a, ok := arg2(v.Offset)
 			if !ok {
@@ -638,6 +647,52 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 		r.fast = &best
 	}
 	return r, u, nil
+}
+
+// pcreFlagBuffers maps Suricata's HTTP pcre flags to buffers.
+var pcreFlagBuffers = map[byte]string{
+	'U': "http.uri", 'I': "http.uri.raw", 'P': "http.request_body", 'Q': "file.data",
+	'H': "http.header", 'D': "http.header.raw", 'M': "http.method", 'C': "http.cookie",
+	'S': "http.stat_code", 'Y': "http.stat_msg", 'V': "http.user_agent", 'W': "http.host",
+	'Z': "http.host.raw",
+}
+
+func fallbackPCRE(arg, sticky string) (*sigparse.PCRE, bool) {
+	a := strings.TrimSpace(arg)
+	pc := &sigparse.PCRE{Buffer: sticky}
+	if strings.HasPrefix(a, "!") {
+		pc.Negated = true
+		a = strings.TrimSpace(a[1:])
+	}
+	if strings.HasPrefix(a, `"`) {
+		end := strings.LastIndexByte(a, '"')
+		if end <= 0 {
+			return nil, false
+		}
+		a = a[1:end]
+	}
+	if !strings.HasPrefix(a, "/") {
+		return nil, false
+	}
+	j := strings.LastIndexByte(a, '/')
+	if j == 0 {
+		return nil, false
+	}
+	pc.Pattern = a[1:j]
+	flags := a[j+1:]
+	if k := strings.IndexByte(flags, ','); k >= 0 {
+		flags = flags[:k]
+	}
+	pc.Flags = strings.TrimSpace(flags)
+	for k := 0; k < len(pc.Flags); k++ {
+		if pc.Flags[k] == 'R' {
+			pc.Relative = true
+		}
+		if b, ok := pcreFlagBuffers[pc.Flags[k]]; ok {
+			pc.Buffer = b
+		}
+	}
+	return pc, true
 }
 
 func lowerTransform(ts []string) bool {

@@ -117,6 +117,9 @@ type Engine struct {
 	vars    map[string]string
 	// flowbitNames maps a flowbit name to its index in per-flow bit sets.
 	flowbitNames map[string]int
+	// mixed is set when some HTTP rule also has payload keywords, so the
+	// scan keeps each flow's stream start for it.
+	mixed bool
 }
 
 // Compile turns parsed rules into an Engine. It never fails because of one

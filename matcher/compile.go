@@ -56,8 +56,11 @@ type bufList struct {
 	buf      http1.Buffer
 	ops      []op
 	sizes    []sizeCmp // bsize/urilen on this buffer
-	lower    bool      // to_lowercase transform
-	urilenOn bool
+	// multi is set for Suricata's multi-buffers http.request_header and
+	// http.response_header: one "Name: value" instance per header, the
+	// list matching when any instance does.
+	multi    bool
+	multiSrv bool
 }
 
 type fbCmd uint8
@@ -386,11 +389,9 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				}
 				c.nocase = true
 			}
-			if buf != "" {
-				if _, ok := http1.LookupBuffer(buf); !ok {
-					u.add(buf, "buffer "+buf+" is not evaluated")
-					continue
-				}
+			if buf != "" && !knownBuffer(buf) {
+				u.add(buf, "buffer "+buf+" is not evaluated")
+				continue
 			}
 			l := list(buf)
 			if len(*l) > 0 && c.relative {
@@ -417,11 +418,9 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				// follows, as Suricata's pcre setup does.
 				buf = lastBuf
 			}
-			if buf != "" {
-				if _, ok := http1.LookupBuffer(buf); !ok {
-					u.add(buf, "buffer "+buf+" is not evaluated")
-					continue
-				}
+			if buf != "" && !knownBuffer(buf) {
+				u.add(buf, "buffer "+buf+" is not evaluated")
+				continue
 			}
 			for _, t := range v.Transforms {
 				if t != "to_lowercase" {
@@ -597,8 +596,14 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 	r.nvars = len(varIdx)
 	for _, name := range order {
 		l := lists[name]
-		b, _ := http1.LookupBuffer(name)
-		l.buf = b
+		switch name {
+		case "http.request_header":
+			l.multi, l.multiSrv, l.buf = true, true, http1.BufUserAgent // request-only, ready with the headers
+		case "http.response_header":
+			l.multi, l.buf = true, http1.BufServer // response-only, ready with the headers
+		default:
+			l.buf, _ = http1.LookupBuffer(name)
+		}
 		r.bufs = append(r.bufs, *l)
 	}
 	if len(r.bufs) > 0 {
@@ -626,12 +631,13 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 			}
 		}
 		r.txToSrv, r.txToCli = toSrv, toCli
+		if len(r.payload) > 0 {
+			e.mixed = true
+		}
 		if r.proto == protoIP || r.proto == protoUDP || r.proto == protoICMP {
 			u.add("protocol:"+sr.Protocol, "HTTP buffers on a non-TCP rule")
 		}
-		if len(r.payload) > 0 {
-			u.add("content", "payload content together with HTTP buffers is not evaluated")
-		}
+
 	}
 	r.ipOnly = !r.isTx && len(r.payload) == 0 && r.flow == nil && r.dsize == nil && len(r.fbChecks) == 0 &&
 		len(r.fbActions) == 0 && !r.hasPorts && r.proto == protoIP
@@ -693,6 +699,14 @@ func fallbackPCRE(arg, sticky string) (*sigparse.PCRE, bool) {
 		}
 	}
 	return pc, true
+}
+
+func knownBuffer(name string) bool {
+	if name == "http.request_header" || name == "http.response_header" {
+		return true
+	}
+	_, ok := http1.LookupBuffer(name)
+	return ok
 }
 
 func lowerTransform(ts []string) bool {

@@ -29,7 +29,14 @@ type flowState struct {
 	trigger [2]bool // the app-layer asked for raw inspection
 	closing bool
 	txs     []*txState
+	// hist keeps the start of each direction's stream (up to histMax) for
+	// HTTP rules that also match the payload.
+	hist [2][]byte
 }
+
+// histMax bounds the stream kept per direction for HTTP rules with payload
+// keywords.
+const histMax = 64 << 10
 
 // txState tracks one HTTP transaction: which tx rules are done with it.
 type txState struct {
@@ -71,7 +78,7 @@ type scanner struct {
 	mrecs  []matchRec
 	mbufs  [][]byte // buffer inspected by each recorded match (views)
 	thresh map[threshKey]*threshState
-	flows  int
+	hdr    []byte // scratch for multi-buffer instances
 }
 
 func (e *Engine) scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
@@ -118,6 +125,10 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 				fs.pendOff[d] = c.Offset
 			}
 			fs.pending[d] = append(fs.pending[d], c.Data...)
+			if sc.e.mixed && len(fs.hist[d]) < histMax {
+				n := min(len(c.Data), histMax-len(fs.hist[d]))
+				fs.hist[d] = append(fs.hist[d], c.Data[:n]...)
+			}
 			if c.Final {
 				fs.closing = true
 			}
@@ -313,6 +324,17 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			if !sc.txMatch(r, ts.tx, toSrv) {
 				continue
 			}
+			if len(r.payload) > 0 {
+				// Payload keywords of an HTTP rule look at the raw
+				// stream of the rule's direction.
+				h := fs.hist[dirIdx(toSrv)]
+				if !sc.s.inspectList(r.payload, h, 0) {
+					sc.mrecs = sc.mrecs[:mstart]
+					sc.mbufs = sc.mbufs[:mstart]
+					continue
+				}
+				sc.keepMatches(h)
+			}
 			sc.postMatch(r, fs)
 			sc.enqueue(r, ts.id, ts.tx, mstart)
 		}
@@ -351,6 +373,14 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 		} else if c && !s {
 			bufToSrv = false
 		}
+		if b.multi {
+			if !sc.multiMatch(b, tx) {
+				sc.mrecs = sc.mrecs[:start]
+				sc.mbufs = sc.mbufs[:start]
+				return false
+			}
+			continue
+		}
 		data, ok := tx.Buffer(b.buf, bufToSrv)
 		if !ok {
 			sc.mrecs = sc.mrecs[:start]
@@ -372,6 +402,29 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 		sc.keepMatches(data)
 	}
 	return true
+}
+
+// multiMatch inspects each header of a multi-buffer as "Name: value".
+func (sc *scanner) multiMatch(b *bufList, tx *http1.Tx) bool {
+	hs := tx.ResponseHeaders()
+	if b.multiSrv {
+		hs = tx.RequestHeaders()
+	}
+	for _, h := range hs {
+		sc.hdr = append(append(append(sc.hdr[:0], h.Name...), ": "...), h.Value...)
+		ok := true
+		for _, sz := range b.sizes {
+			if !sz.match(len(sc.hdr)) {
+				ok = false
+			}
+		}
+		if ok && sc.s.inspectList(b.ops, sc.hdr, 0) {
+			// The scratch header is reused: keep a copy for the alert.
+			sc.keepMatches(append([]byte(nil), sc.hdr...))
+			return true
+		}
+	}
+	return false
 }
 
 // keepMatches moves the scratch's recorded matches to the packet's list.

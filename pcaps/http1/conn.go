@@ -188,9 +188,13 @@ func (c *Conn) CloseRequest() {
 	if s.closed {
 		return
 	}
+	if s.ph == phLine && len(s.line) > 0 {
+		// A request line cut off by the end of the stream still counts:
+		// libhtp processes the data it holds when the stream closes.
+		c.Request([]byte{'\n'})
+	}
 	s.closed = true
-	switch s.ph {
-	case phProbe09:
+	if s.ph == phProbe09 {
 		c.finish09(s.tx)
 	}
 }
@@ -201,6 +205,15 @@ func (c *Conn) CloseResponse() {
 	s := &c.resp
 	if s.closed {
 		return
+	}
+	if s.ph == phLine && len(s.line) > 0 {
+		c.Response([]byte{'\n'})
+		if s.ph == phBodyClose && len(s.tx.respBody) > 0 && s.tx.respBodyLen == int64(len(s.tx.respBody)) {
+			// The LF just added is not part of the body.
+			s.tx.respBody = s.tx.respBody[:len(s.tx.respBody)-1]
+			s.tx.respBodyLen--
+			s.tx.respWireLen--
+		}
 	}
 	s.closed = true
 	if s.ph == phBodyClose {

@@ -1,12 +1,15 @@
 package http1
 
 // NormalizeURI appends to dst the normalized form of a raw request URI, as
-// Suricata 7 builds http.uri from libhtp's parsed URI with its default
-// (IDS personality) decoder settings: only the path, query and fragment are
-// kept (an absolute URI loses scheme and authority); the path is
-// percent-decoded (%u too), backslashes become slashes, repeated slashes are
-// compressed and dot-segments removed; the query and fragment are kept as
-// sent.
+// Suricata 7 builds http.uri: libhtp's normalized URI (IDS personality, with
+// Suricata's override that keeps the path's case) without scheme and
+// authority, and with the query URL-decoded (SCHTPGenerateNormalizedUri).
+//
+// The path is percent-decoded (%uHHHH too, with best-fit mapping), invalid
+// encodings keep their '%', backslashes become slashes, runs of slashes are
+// compressed, UTF-8 is converted to single bytes by best fit (invalid UTF-8
+// becomes '?'), and dot-segments are removed. The query has %HH decoded
+// ('+' stays), the fragment %HH and %uHHHH.
 func NormalizeURI(dst, raw []byte) []byte {
 	return normalizeParts(dst, splitURI(raw))
 }
@@ -14,12 +17,42 @@ func NormalizeURI(dst, raw []byte) []byte {
 func normalizeParts(dst []byte, u uriParts) []byte {
 	start := len(dst)
 	dst = decodePath(dst, u.path)
+	dst = append(dst[:start], utf8BestFit(dst[start:])...)
 	dst = append(dst[:start], removeDotSegments(dst[start:])...)
 	if u.hasQuery {
-		dst = append(append(dst, '?'), u.query...)
+		dst = urlDecode(append(dst, '?'), u.query, false)
 	}
 	if u.hasFragment {
-		dst = append(append(dst, '#'), u.fragment...)
+		dst = urlDecode(append(dst, '#'), u.fragment, true)
+	}
+	return dst
+}
+
+// urlDecode appends src with %HH (and, with uDecode, %uHHHH) decoded and
+// invalid encodings left as they are (libhtp's htp_urldecode_inplace with
+// PRESERVE_PERCENT; Suricata turns '+' decoding off).
+func urlDecode(dst, src []byte, uDecode bool) []byte {
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == '%' && i+2 < len(src) {
+			switch {
+			case uDecode && (src[i+1] == 'u' || src[i+1] == 'U'):
+				if i+5 < len(src) && isHex(src[i+2]) && isHex(src[i+3]) && isHex(src[i+4]) && isHex(src[i+5]) {
+					c = decodeU(x2c(src[i+2:]), x2c(src[i+4:]))
+					i += 6
+				} else {
+					i++
+				}
+			case isHex(src[i+1]) && isHex(src[i+2]):
+				c = x2c(src[i+1:])
+				i += 3
+			default:
+				i++
+			}
+		} else {
+			i++
+		}
+		dst = append(dst, c)
 	}
 	return dst
 }
@@ -82,17 +115,13 @@ func decodePath(dst, p []byte) []byte {
 	return dst
 }
 
-// decodeU maps a %uHHLL code to one byte the way libhtp's best-fit decoder
-// does: U+00LL is byte LL, the fullwidth forms U+FF01-U+FF5E are their ASCII
-// counterparts, anything else becomes '?'.
+// decodeU maps a %uHHLL code to one byte the way libhtp does: U+00LL is
+// byte LL, anything else goes through the best-fit map.
 func decodeU(hi, lo byte) byte {
 	if hi == 0 {
 		return lo
 	}
-	if hi == 0xff && lo >= 0x01 && lo <= 0x5e {
-		return lo + 0x20
-	}
-	return '?'
+	return bestFit(rune(hi)<<8 | rune(lo))
 }
 
 // removeDotSegments resolves "." and ".." path segments in place (RFC 3986

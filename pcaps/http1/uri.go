@@ -14,7 +14,7 @@ func (c *Conn) parseRequestURI(tx *Tx) {
 	tx.uri = normalizeParts(nil, u)
 	if u.hasHost {
 		tx.hostRaw = u.hostname
-		tx.host = normalizeHostname(nil, u.hostname)
+		tx.host = normalizeHostname(nil, urlDecode(nil, u.hostname, true))
 		tx.hasHost = true
 	}
 }
@@ -84,8 +84,8 @@ func splitURI(b []byte) uriParts {
 	return u
 }
 
-// splitHostPort splits "host:port" or "[v6]:port"; ok is false when there is
-// no port part.
+// splitHostPort splits "host:port" at the first colon, or "[v6]:port", as
+// libhtp's htp_parse_hostport; ok is false when there is no port part.
 func splitHostPort(b []byte) (host, port []byte, ok bool) {
 	if len(b) > 0 && b[0] == '[' {
 		for i := range b {
@@ -98,9 +98,13 @@ func splitHostPort(b []byte) (host, port []byte, ok bool) {
 		}
 		return b, nil, false
 	}
-	for i := len(b) - 1; i >= 0; i-- {
+	for i := range b {
 		if b[i] == ':' {
-			return b[:i], b[i+1:], true
+			h := b[:i]
+			for len(h) > 0 && isSpace(h[len(h)-1]) {
+				h = h[:len(h)-1]
+			}
+			return h, b[i+1:], true
 		}
 	}
 	return b, nil, false

@@ -52,10 +52,10 @@ func (c sizeCmp) match(n int) bool {
 
 // bufList is the match list of one HTTP buffer.
 type bufList struct {
-	name     string
-	buf      http1.Buffer
-	ops      []op
-	sizes    []sizeCmp // bsize/urilen on this buffer
+	name  string
+	buf   http1.Buffer
+	ops   []op
+	sizes []sizeCmp // bsize/urilen on this buffer
 	// multi is set for Suricata's multi-buffers http.request_header and
 	// http.response_header: one "Name: value" instance per header, the
 	// list matching when any instance does.

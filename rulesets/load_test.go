@@ -1,0 +1,103 @@
+package rulesets
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/sigtool/sigtool/internal/sharedtest"
+	"github.com/sigtool/sigtool/sigparse"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func names(l *Loaded) []string {
+	var ns []string
+	for _, f := range l.Files {
+		ns = append(ns, filepath.ToSlash(f.Name))
+	}
+	return ns
+}
+
+func sids(rs []*sigparse.Rule) []int {
+	var out []int
+	for _, r := range rs {
+		out = append(out, r.SID())
+	}
+	return out
+}
+
+func TestLoadPaths(t *testing.T) {
+	dir := filepath.Join("testdata", "rules")
+	l, err := Load([]string{dir, filepath.Join(dir, "a.rules"), filepath.Join(dir, "sub", "notes.txt")}, sigparse.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"testdata/rules/a.rules",
+		"testdata/rules/sub/b.rules",
+		"testdata/rules/sub/notes.txt", // named explicitly, so read whatever its name
+	}, names(l), "directories are walked for *.rules, hidden ones skipped, duplicates dropped")
+	assert.Equal(t, []int{1, 2, 3, 0}, sids(l.Rules()), "the rule with a bad sid is kept")
+	assert.Equal(t, []int{1, 3, 0}, sids(l.Enabled()))
+	require.Len(t, l.Errors, 3, "bad sid, truncated rule, prose: %v", l.Errors)
+	assert.Contains(t, l.Errors[0].Error(), "testdata/rules/sub/b.rules:2:")
+	assert.Contains(t, l.Errors[1].Error(), "testdata/rules/sub/b.rules:3:")
+	assert.Contains(t, l.Errors[2].Error(), "testdata/rules/sub/notes.txt:1:")
+}
+
+func TestLoadMissingPathKeepsOthers(t *testing.T) {
+	l, err := Load([]string{"testdata/nope", "testdata/rules/a.rules"}, sigparse.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "testdata/nope")
+	assert.Equal(t, []string{"testdata/rules/a.rules"}, names(l))
+}
+
+func TestLoadUnreadableFile(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.rules")
+	require.NoError(t, os.WriteFile(p, []byte("alert tcp any any -> any any (sid:1;)\n"), 0))
+	_, err := Load([]string{p}, sigparse.Options{})
+	assert.ErrorContains(t, err, "x.rules")
+}
+
+func TestLoadFS(t *testing.T) {
+	fsys := fstest.MapFS{
+		"rules/z.rules":        {Data: []byte(`alert tcp any any -> any any (msg:"z"; sid:26; rev:1;)` + "\n")},
+		"rules/deep/a.rules":   {Data: []byte(`alert tcp any any -> any any (msg:"a"; sid:1; rev:1;)` + "\n")},
+		"rules/deep/readme.md": {Data: []byte("# hi\n")},
+		"other.rules":          {Data: []byte(`alert tcp any any -> any any (msg:"o"; sid:15; rev:1;)` + "\n")},
+	}
+	l, err := LoadFS(fsys, []string{"rules", "other.rules"}, sigparse.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"rules/deep/a.rules", "rules/z.rules", "other.rules"}, names(l))
+	assert.Equal(t, []int{1, 26, 15}, sids(l.Enabled()))
+
+	_, err = LoadFS(fsys, []string{"missing"}, sigparse.Options{})
+	assert.Error(t, err)
+}
+
+func TestLoadReader(t *testing.T) {
+	l, err := LoadReader("<stdin>", strings.NewReader(`alert tcp any any -> any any (msg:"s"; sid:7; rev:1;)`), sigparse.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{7}, sids(l.Enabled()))
+	assert.Equal(t, "<stdin>", l.Files[0].Name)
+}
+
+// ET Open loads with every file, in a stable order, and without a parse
+// error in an enabled rule.
+func TestLoadETOpen(t *testing.T) {
+	dir := sharedtest.Path(t, "rulesets", "et-open-2024-04")
+	l, err := Load([]string{dir}, sigparse.Options{})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(l.Files), 40)
+	for _, e := range l.Errors {
+		if !e.InDisabled {
+			t.Errorf("parse error in an enabled rule: %v", e)
+		}
+	}
+	t.Logf("%d files, %d rules (%d enabled)", len(l.Files), len(l.Rules()), len(l.Enabled()))
+}

@@ -151,10 +151,9 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 		}
 	}
 	if p.Pseudo {
+		// pcaps makes one flow-end pseudo packet per direction.
 		if fs != nil {
-			for _, toSrv := range []bool{true, false} {
-				sc.inspectDir(p, fs, toSrv, true)
-			}
+			sc.inspectDir(p, fs, p.ToServer, true)
 		}
 	} else {
 		sc.inspectDir(p, fs, p.ToServer, false)

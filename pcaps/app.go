@@ -58,6 +58,16 @@ func (e *engine) appUpdate(fs *flowState, toServer bool, to uint64, eof bool) {
 	}
 	if a.proto == appUnknown {
 		d := dirIdx(toServer)
+		if fs.f.Midstream && a.verdict[0] == 0 && a.verdict[1] == 0 && to > s.app &&
+			http1.Probe(s.span(s.app, to), toServer) == http1.NotHTTP &&
+			http1.Probe(s.span(s.app, to), !toServer) == http1.IsHTTP {
+			// Midstream and the first data seen is the other side's
+			// kind of message: Suricata reverses the flow.
+			fs.swap()
+			toServer = !toServer
+			d = dirIdx(toServer)
+			s = fs.stream(toServer)
+		}
 		if a.verdict[d] == http1.NeedMore || a.verdict[d] == 0 {
 			v := http1.Probe(s.span(s.app, to), toServer)
 			if to == s.app {

@@ -73,6 +73,7 @@ type flowState struct {
 	state    int
 	closeRST bool
 	rstDone  bool      // the RST's pseudo packet was sent
+	swapped  bool      // swap() ran during the current packet
 	client   tcpStream // data the client sent
 	server   tcpStream // data the server sent
 	app      appState
@@ -259,7 +260,8 @@ func (e *engine) track(p *Packet) {
 	e.httpEvents = e.httpEvents[:0]
 	if fs.tcp {
 		if p.ChecksumOK {
-			e.tcpPacket(fs, p, toServer)
+			toServer = e.tcpPacket(fs, p, toServer)
+			p.ToServer = toServer
 		}
 		p.Established = fs.state >= stEstablished && fs.state != stClosed || fs.state == stClosed && fs.f.Established
 	} else {
@@ -469,7 +471,10 @@ func (e *engine) pseudo(fs *flowState, toServer bool, num int) {
 
 // tcpPacket runs the TCP state machine and reassembly for a packet with a
 // good checksum (or checksums off).
-func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
+//
+// It returns the packet's direction, which changes when the app layer
+// reverses a flow picked up midstream.
+func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 	t := &p.TCP
 	flags := t.Flags
 	syn, ack, fin, rst := flags&TCPSyn != 0, flags&TCPAck != 0, flags&TCPFin != 0, flags&TCPRst != 0
@@ -499,13 +504,13 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
 				o.init, o.base = true, t.Ack
 			}
 		default:
-			return // no session: Suricata ignores the packet for streaming
+			return toServer // no session: Suricata ignores the packet for streaming
 		}
 	case stSynSent:
 		switch {
 		case rst:
 			fs.state, fs.closeRST = stClosed, true
-			return
+			return toServer
 		case syn && ack && !toServer:
 			fs.state = stSynRecv
 			s.init, s.base = true, t.Seq+1
@@ -517,7 +522,7 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
 		switch {
 		case rst:
 			fs.state, fs.closeRST = stClosed, true
-			return
+			return toServer
 		case ack && !syn && toServer:
 			fs.state = stEstablished
 			fs.f.Established = true
@@ -531,13 +536,20 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
 		if ack {
 			e.ackUpdate(fs, o, !toServer, t.Ack)
 		}
-		return
+		return toServer
 	}
 
 	// ACK handling first, as Suricata: it makes the other side's data
 	// available to the app layer (IDS mode).
 	if ack && !rst {
 		e.ackUpdate(fs, o, !toServer, t.Ack)
+		if fs.swapped {
+			// The app layer reversed the flow: the packet's side is now
+			// the other one.
+			fs.swapped = false
+			toServer = !toServer
+			s, o = o, s
+		}
 	}
 	// Data.
 	if len(p.Payload) > 0 && s.init && fs.state < stClosed {
@@ -599,8 +611,13 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
 	if e.cfg.Inline {
 		// Inline: the packet's own data is inspected as it arrives.
 		e.appUpdate(fs, toServer, s.contig, false)
+		if fs.swapped {
+			fs.swapped = false
+			toServer = !toServer
+			s, o = o, s
+		}
 		e.rawChunks(fs, s, toServer, s.contig, false)
-		return
+		return toServer
 	}
 	if rst || fs.state == stClosed || (fin && fs.state > stTimeWait) {
 		// Suricata also updates the packet's own direction then.
@@ -611,6 +628,20 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) {
 	if s.ackedEnd() > s.raw && (s.trigger || s.depthHit || fs.state > stTimeWait || s.ackedEnd()-s.raw >= rawChunkSize) {
 		e.rawChunks(fs, s, toServer, s.ackedEnd(), false)
 	}
+	return toServer
+}
+
+// swap reverses the flow's direction: Suricata does so when a session
+// picked up midstream turns out to have the server's data first (an HTTP
+// response where a request was expected).
+func (fs *flowState) swap() {
+	fs.client, fs.server = fs.server, fs.client
+	f := &fs.f
+	f.Client, f.Server = f.Server, f.Client
+	f.PktsToServer, f.PktsToClient = f.PktsToClient, f.PktsToServer
+	f.BytesToServer, f.BytesToClient = f.BytesToClient, f.BytesToServer
+	fs.seenTS, fs.seenTC = fs.seenTC, fs.seenTS
+	fs.swapped = true
 }
 
 // ackUpdate records an ACK for stream s (sent in direction sToServer) and,

@@ -1,0 +1,409 @@
+package pcaps
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/sigtool/sigtool/pcaps/http1"
+	"github.com/sigtool/sigtool/pcaps/pcapgen"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	cli4 = netip.MustParseAddrPort("192.168.1.10:49152")
+	srv4 = netip.MustParseAddrPort("203.0.113.5:80")
+	cli6 = netip.MustParseAddrPort("[2001:db8::10]:49152")
+	srv6 = netip.MustParseAddrPort("[2001:db8::80]:80")
+
+	req1  = []byte("GET /imagedump/image.php?id=%41%42 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: test/1.0\r\n\r\n")
+	resp1 = []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello")
+	req2  = []byte("GET /second HTTP/1.1\r\nHost: example.com\r\n\r\n")
+	resp2 = []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+)
+
+// httpSeen is one HTTP event as a test records it.
+type httpSeen struct {
+	num      int
+	pseudo   bool
+	toServer bool
+	txID     int
+	uri      string
+	progress http1.Progress
+}
+
+// run is what a test saw of one capture.
+type run struct {
+	packets  []Packet // copies without slices
+	stream   [2]bytes.Buffer
+	chunkAt  [2][]int // packet numbers carrying chunks, per direction (0 = to client)
+	http     []httpSeen
+	flows    map[uint64]*Flow
+	stats    Stats
+	err      error
+	payloads [][]byte
+}
+
+func runCapture(t *testing.T, data []byte, cfg Config) *run {
+	t.Helper()
+	r := &run{flows: map[uint64]*Flow{}}
+	r.stats, r.err = Process(context.Background(), bytes.NewReader(data), "test.pcap", cfg, HandlerFunc(func(p *Packet) {
+		cp := *p
+		cp.Data, cp.Payload, cp.Stream, cp.HTTP, cp.VLAN = nil, nil, nil, nil, append([]uint16(nil), p.VLAN...)
+		r.packets = append(r.packets, cp)
+		r.payloads = append(r.payloads, append([]byte(nil), p.Payload...))
+		if p.Flow != nil {
+			r.flows[p.Flow.ID] = p.Flow
+		}
+		for _, c := range p.Stream {
+			d := dirIdx(c.ToServer)
+			require.Equal(t, uint64(r.stream[d].Len()), c.Offset, "packet %d: chunk offset", p.Num)
+			r.stream[d].Write(c.Data)
+			r.chunkAt[d] = append(r.chunkAt[d], p.Num)
+		}
+		for _, h := range p.HTTP {
+			r.http = append(r.http, httpSeen{p.Num, p.Pseudo, h.ToServer, h.TxID, string(h.Tx.URI()), h.Progress})
+		}
+	}))
+	return r
+}
+
+func conversation(t *testing.T, opts pcapgen.Options, conv pcapgen.Conversation) ([]byte, pcapgen.Conn) {
+	t.Helper()
+	c, err := pcapgen.New(opts)
+	require.NoError(t, err)
+	if !conv.Client.IsValid() {
+		conv.Client, conv.Server = cli4, srv4
+	}
+	if conv.Exchanges == nil {
+		conv.Exchanges = []pcapgen.Exchange{{Request: req1, Response: resp1}}
+	}
+	conn, err := c.AddConversation(conv)
+	require.NoError(t, err)
+	return c.Bytes(), conn
+}
+
+// requestEvents returns the request-side HTTP events.
+func (r *run) requestEvents() []httpSeen {
+	var out []httpSeen
+	for _, h := range r.http {
+		if h.toServer {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func TestConversationVariants(t *testing.T) {
+	tests := []struct {
+		name string
+		opts pcapgen.Options
+		conv pcapgen.Conversation
+	}{
+		{"plain", pcapgen.Options{}, pcapgen.Conversation{}},
+		{"segmented uri", pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 7}},
+		{"out of order", pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 10, OutOfOrder: true}},
+		{"retransmitted", pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 10, Retransmit: true}},
+		{"overlapping", pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 10, Overlap: 4}},
+		{"all at once", pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 3, Overlap: 1, OutOfOrder: true, Retransmit: true}},
+		{"ipv6", pcapgen.Options{}, pcapgen.Conversation{Client: cli6, Server: srv6}},
+		{"vlan", pcapgen.Options{VLANs: []uint16{100}}, pcapgen.Conversation{}},
+		{"qinq", pcapgen.Options{VLANs: []uint16{100, 200}}, pcapgen.Conversation{Client: cli6, Server: srv6}},
+		{"linux sll", pcapgen.Options{Link: pcapgen.LinuxSLL}, pcapgen.Conversation{}},
+		{"linux sll2", pcapgen.Options{Link: pcapgen.LinuxSLL2}, pcapgen.Conversation{}},
+		{"raw ip", pcapgen.Options{Link: pcapgen.RawIP}, pcapgen.Conversation{Client: cli6, Server: srv6}},
+		{"bsd null", pcapgen.Options{Link: pcapgen.Null}, pcapgen.Conversation{}},
+		{"odd port", pcapgen.Options{}, pcapgen.Conversation{Client: cli4, Server: netip.MustParseAddrPort("203.0.113.5:31337")}},
+		{"isn wraps", pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 20, ClientISN: 0xffffffe0, ServerISN: 0xfffffff0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data, conn := conversation(t, tc.opts, tc.conv)
+			r := runCapture(t, data, Config{})
+			require.NoError(t, r.err)
+			assert.Equal(t, conn.Last, r.stats.Packets)
+			assert.Equal(t, 1, r.stats.Flows)
+			assert.Equal(t, 1, r.stats.TCPSessions)
+			assert.Equal(t, 1, r.stats.HTTPTransactions)
+			assert.Equal(t, string(req1), r.stream[1].String(), "client stream")
+			assert.Equal(t, string(resp1), r.stream[0].String(), "server stream")
+			for _, f := range r.flows {
+				assert.Equal(t, "http", f.AppProto)
+				assert.True(t, f.Established)
+				assert.Equal(t, tc.conv.Client.Addr().Is6() || tc.conv.Client == cli6, f.Client.Addr().Is6())
+			}
+			reqs := r.requestEvents()
+			require.NotEmpty(t, reqs)
+			assert.Equal(t, "/imagedump/image.php?id=AB", reqs[0].uri)
+			// IDS mode: the request is inspected on a client packet after
+			// the server ACKed it, never on the packets carrying it.
+			last := conn.Requests[0][len(conn.Requests[0])-1]
+			for _, h := range reqs {
+				assert.Greater(t, h.num, last, "request inspected before the server ACKed it")
+				p := r.find(h.num, h.pseudo)
+				assert.True(t, p.ToServer, "request event on a to-server packet")
+			}
+			if len(tc.opts.VLANs) > 0 {
+				assert.Equal(t, tc.opts.VLANs, r.packets[0].VLAN)
+			}
+		})
+	}
+}
+
+func (r *run) find(num int, pseudo bool) Packet {
+	for _, p := range r.packets {
+		if p.Num == num && p.Pseudo == pseudo {
+			return p
+		}
+	}
+	return Packet{}
+}
+
+func TestKeepAliveAndPipelining(t *testing.T) {
+	for _, pipelined := range []bool{false, true} {
+		data, _ := conversation(t, pcapgen.Options{}, pcapgen.Conversation{Pipelined: pipelined,
+			Exchanges: []pcapgen.Exchange{{Request: req1, Response: resp1}, {Request: req2, Response: resp2}}})
+		r := runCapture(t, data, Config{})
+		require.NoError(t, r.err)
+		assert.Equal(t, 2, r.stats.HTTPTransactions)
+		ids := map[int]string{}
+		for _, h := range r.requestEvents() {
+			ids[h.txID] = h.uri
+		}
+		assert.Equal(t, map[int]string{0: "/imagedump/image.php?id=AB", 1: "/second"}, ids, "pipelined=%v", pipelined)
+		assert.Equal(t, string(req1)+string(req2), r.stream[1].String())
+		assert.Equal(t, string(resp1)+string(resp2), r.stream[0].String())
+	}
+}
+
+func TestNoHandshake(t *testing.T) {
+	data, _ := conversation(t, pcapgen.Options{}, pcapgen.Conversation{NoHandshake: true})
+
+	r := runCapture(t, data, Config{})
+	require.NoError(t, r.err)
+	assert.Zero(t, r.stats.TCPSessions)
+	assert.Empty(t, r.http, "no app layer without a session")
+	assert.Zero(t, r.stream[0].Len()+r.stream[1].Len(), "no stream without a session")
+	for _, p := range r.packets {
+		assert.False(t, p.Established, "packet %d established without handshake", p.Num)
+	}
+
+	r = runCapture(t, data, Config{Midstream: true})
+	require.NoError(t, r.err)
+	assert.Equal(t, 1, r.stats.TCPSessions)
+	assert.Equal(t, string(req1), r.stream[1].String())
+	assert.Equal(t, string(resp1), r.stream[0].String())
+	require.NotEmpty(t, r.requestEvents())
+	for _, p := range r.packets {
+		assert.True(t, p.Established, "packet %d", p.Num)
+	}
+}
+
+func TestInlineInspectsOnArrival(t *testing.T) {
+	data, conn := conversation(t, pcapgen.Options{}, pcapgen.Conversation{})
+	r := runCapture(t, data, Config{Inline: true})
+	require.NoError(t, r.err)
+	reqs := r.requestEvents()
+	require.NotEmpty(t, reqs)
+	assert.Equal(t, conn.Requests[0][0], reqs[0].num, "inline: request inspected on its own packet")
+	assert.Equal(t, conn.Requests[0][0], r.chunkAt[1][0])
+	assert.Equal(t, string(req1), r.stream[1].String())
+}
+
+func TestConflictingOverlapFirstWins(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	seg := func(fromClient bool, seq, ack uint32, flags string, payload string) {
+		s := pcapgen.TCPSegment{Src: cli4, Dst: srv4, Seq: seq, Ack: ack, Payload: []byte(payload),
+			SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F")}
+		if !fromClient {
+			s.Src, s.Dst = srv4, cli4
+		}
+		require.NoError(t, c.AddTCP(s))
+	}
+	seg(true, 100, 0, "S", "")
+	seg(false, 500, 101, "SA", "")
+	seg(true, 101, 501, "A", "")
+	seg(true, 101, 501, "A", "AAAA")
+	seg(true, 103, 501, "A", "XXXXBB") // overlaps "AA" with "XX": the first data stays
+	seg(false, 501, 109, "A", "")
+	seg(true, 109, 501, "A", "")
+	r := runCapture(t, c.Bytes(), Config{})
+	require.NoError(t, r.err)
+	assert.Equal(t, "AAAAXXBB", r.stream[1].String())
+	// Not HTTP from the client, nothing from the server: undecided.
+	for _, f := range r.flows {
+		assert.Equal(t, "", f.AppProto)
+	}
+	assert.Equal(t, []int{7}, r.chunkAt[1], "stream data waits for the ACK and the next client packet (here the end of the flow)")
+}
+
+func TestBadChecksumNotReassembled(t *testing.T) {
+	// Packet 4 is the request's only segment.
+	data, conn := conversation(t, pcapgen.Options{}, pcapgen.Conversation{CorruptChecksum: 4})
+	require.Equal(t, []int{4}, conn.Requests[0])
+
+	r := runCapture(t, data, Config{})
+	require.NoError(t, r.err)
+	assert.False(t, r.packets[3].ChecksumOK)
+	assert.Equal(t, 1, r.stats.ChecksumErrors)
+	assert.NotContains(t, r.stream[1].String(), "imagedump", "bad-checksum segment reassembled")
+	assert.Empty(t, r.requestEvents())
+
+	r = runCapture(t, data, Config{NoChecksum: true})
+	require.NoError(t, r.err)
+	assert.True(t, r.packets[3].ChecksumOK)
+	assert.Equal(t, string(req1), r.stream[1].String())
+}
+
+func TestUDPAndICMPFlows(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	a, b := netip.MustParseAddrPort("10.0.0.1:5353"), netip.MustParseAddrPort("10.0.0.2:53")
+	require.NoError(t, c.AddUDP(a, b, []byte("query")))
+	require.NoError(t, c.AddUDP(b, a, []byte("answer")))
+	require.NoError(t, c.AddEchoRequest(a.Addr(), b.Addr(), 7, 1, []byte("ping")))
+	require.NoError(t, c.AddICMP(b.Addr(), a.Addr(), 0, 0, []byte{0, 7, 0, 1, 'p', 'o', 'n', 'g'}))
+	r := runCapture(t, c.Bytes(), Config{})
+	require.NoError(t, r.err)
+	assert.Equal(t, 2, r.stats.Flows)
+	assert.Equal(t, []byte("query"), r.payloads[0])
+	assert.True(t, r.packets[0].ToServer)
+	assert.False(t, r.packets[0].Established, "one direction seen")
+	assert.False(t, r.packets[1].ToServer)
+	assert.True(t, r.packets[1].Established, "both directions seen")
+	assert.Equal(t, r.packets[2].Flow, r.packets[3].Flow, "echo and reply share a flow")
+	assert.Equal(t, ICMPInfo{Type: 8, ID: 7, Seq: 1}, r.packets[2].ICMP)
+	assert.Equal(t, []byte("pong"), r.payloads[3])
+}
+
+func TestFlowTimeoutEndsFlow(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	a, b := netip.MustParseAddrPort("10.0.0.1:5353"), netip.MustParseAddrPort("10.0.0.2:53")
+	require.NoError(t, c.AddUDP(a, b, []byte("one")))
+	c.Advance(timeoutNew + 1e9)
+	require.NoError(t, c.AddUDP(a, b, []byte("two")))
+	r := runCapture(t, c.Bytes(), Config{})
+	require.NoError(t, r.err)
+	assert.Equal(t, 2, r.stats.Flows)
+	assert.NotEqual(t, r.packets[0].Flow.ID, r.packets[1].Flow.ID)
+}
+
+func TestMaxFlowsBoundsTable(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	for i := range 50 {
+		src := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(1000+i))
+		require.NoError(t, c.AddTCP(pcapgen.TCPSegment{Src: src, Dst: srv4, Seq: 1, SYN: true}))
+	}
+	h := HandlerFunc(func(*Packet) {})
+	e := newEngine(context.Background(), Config{MaxFlows: 8}, h, "x")
+	rd, err := NewReader(bytes.NewReader(c.Bytes()), "x")
+	require.NoError(t, err)
+	var f Frame
+	for rd.Next(&f) == nil {
+		e.packet(&f)
+		require.LessOrEqual(t, len(e.flows), 8)
+	}
+	e.finish()
+	assert.Equal(t, 50, e.stats.Flows)
+	assert.Empty(t, e.flows)
+	assert.Zero(t, e.mem)
+}
+
+func TestStreamMemcap(t *testing.T) {
+	// Out-of-order segments beyond the memcap are refused, not stored.
+	var s tcpStream
+	s.init = true
+	assert.Equal(t, 4, s.insert(10, []byte("late"), 0, 100))
+	assert.Equal(t, -1, s.insert(20, []byte("toolarge"), 0, 4))
+	assert.Equal(t, 0, s.insert(0, []byte("0123456789"), 0, 100))
+	assert.Equal(t, "0123456789late", string(s.buf))
+	assert.Empty(t, s.ooo)
+}
+
+func TestReassemblyDepth(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 5000)
+	data, _ := conversation(t, pcapgen.Options{}, pcapgen.Conversation{
+		Exchanges: []pcapgen.Exchange{{Request: append([]byte("POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n"), body...)}}})
+	r := runCapture(t, data, Config{ReassemblyDepth: 100})
+	require.NoError(t, r.err)
+	assert.Equal(t, 100, r.stream[1].Len())
+}
+
+func TestCaptureFormats(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	_, err = c.AddConversation(pcapgen.Conversation{Client: cli4, Server: srv4, Exchanges: []pcapgen.Exchange{{Request: req1, Response: resp1}}})
+	require.NoError(t, err)
+	var ng bytes.Buffer
+	require.NoError(t, c.WritePcapNG(&ng))
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(c.Bytes())
+	require.NoError(t, zw.Close())
+	var gzng bytes.Buffer
+	zw = gzip.NewWriter(&gzng)
+	_, _ = zw.Write(ng.Bytes())
+	require.NoError(t, zw.Close())
+	for name, data := range map[string][]byte{"pcap": c.Bytes(), "pcapng": ng.Bytes(), "pcap.gz": gz.Bytes(), "pcapng.gz": gzng.Bytes()} {
+		r := runCapture(t, data, Config{})
+		require.NoError(t, r.err, name)
+		assert.Equal(t, c.Len(), r.stats.Packets, name)
+		assert.Equal(t, string(req1), r.stream[1].String(), name)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	data, conn := conversation(t, pcapgen.Options{}, pcapgen.Conversation{})
+
+	t.Run("truncated", func(t *testing.T) {
+		r := runCapture(t, data[:len(data)-10], Config{})
+		var pe *Error
+		require.ErrorAs(t, r.err, &pe)
+		assert.Equal(t, conn.Last, pe.Packet)
+		assert.Equal(t, "test.pcap", pe.File)
+		assert.Contains(t, r.err.Error(), "test.pcap: packet ")
+		assert.Contains(t, r.err.Error(), "truncated")
+		assert.Equal(t, conn.Last-1, r.stats.Packets, "packets before the bad one are delivered")
+		// The flow was still ended: its request reached the app layer.
+		assert.NotEmpty(t, r.requestEvents())
+	})
+	t.Run("not a capture", func(t *testing.T) {
+		r := runCapture(t, []byte("GET / HTTP/1.1\r\n\r\n"), Config{})
+		require.ErrorIs(t, r.err, ErrNotCapture)
+		assert.Equal(t, "test.pcap: not a pcap or pcapng capture (magic 47 45 54 20)", r.err.Error())
+	})
+	t.Run("empty", func(t *testing.T) {
+		r := runCapture(t, nil, Config{})
+		require.ErrorIs(t, r.err, ErrNotCapture)
+	})
+	t.Run("unknown link type", func(t *testing.T) {
+		bad := append([]byte(nil), data...)
+		bad[20], bad[21] = 0xee, 0x00 // LINKTYPE 238 (no decoder)
+		r := runCapture(t, bad, Config{})
+		require.Error(t, r.err)
+		assert.Equal(t, "test.pcap: unknown link type 238", r.err.Error())
+	})
+	t.Run("garbage frames", func(t *testing.T) {
+		c, err := pcapgen.New(pcapgen.Options{})
+		require.NoError(t, err)
+		c.AddRaw([]byte{1, 2, 3})
+		c.AddRaw(bytes.Repeat([]byte{0x45}, 60))
+		r := runCapture(t, c.Bytes(), Config{})
+		require.NoError(t, r.err)
+		assert.Equal(t, 2, r.stats.Invalid)
+	})
+}
+
+func TestErrorUnwrap(t *testing.T) {
+	e := &Error{File: "a.pcap", Packet: 3, Err: ErrNotCapture}
+	assert.True(t, errors.Is(e, ErrNotCapture))
+	assert.Equal(t, "a.pcap: packet 3: not a pcap or pcapng capture", e.Error())
+}

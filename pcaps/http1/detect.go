@@ -11,9 +11,9 @@ const (
 	NotHTTP                 // cannot be HTTP/1.x
 )
 
-// methods are the request methods Suricata 7 registers for HTTP/1
-// protocol detection (app-layer-htp.c), matched case-insensitively and
-// followed by a space or tab.
+// methods are the request methods Suricata registers for HTTP/1 protocol
+// detection (HTPRegisterPatternsForProtocolDetection), each matched
+// case-sensitively at offset 0 and followed by a space or a tab.
 var methods = [...]string{
 	"GET", "PUT", "POST", "HEAD", "TRACE", "OPTIONS", "CONNECT", "DELETE",
 	"PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK",
@@ -22,33 +22,40 @@ var methods = [...]string{
 	"VERSION-CONTROL", "BASELINE-CONTROL",
 }
 
-// Probe tells whether a direction's first bytes start an HTTP/1.x message:
-// a known method followed by a space or tab to the server, "HTTP/" to the
-// client.
+// versions start a response for detection to the client.
+var versions = [...]string{"HTTP/0.9", "HTTP/1.0", "HTTP/1.1"}
+
+// Probe tells whether a direction's first bytes start an HTTP/1.x message
+// the way Suricata's pattern-based protocol detection decides it: a known
+// method and a space or tab to the server, "HTTP/0.9", "HTTP/1.0" or
+// "HTTP/1.1" to the client, all case-sensitive at the start of the stream.
 func Probe(data []byte, toServer bool) Verdict {
-	if !toServer {
-		const p = "HTTP/"
-		n := min(len(data), len(p))
-		if !equalFold(data[:n], p[:n]) {
-			return NotHTTP
-		}
-		if n < len(p) {
-			return NeedMore
-		}
-		return IsHTTP
-	}
 	more := false
-	for _, m := range methods {
-		n := min(len(data), len(m))
-		if !equalFold(data[:n], m[:n]) {
-			continue
-		}
-		if len(data) <= len(m) {
-			more = true
-			continue
-		}
-		if c := data[len(m)]; c == ' ' || c == '\t' {
+	if !toServer {
+		for _, v := range versions {
+			n := min(len(data), len(v))
+			if string(data[:n]) != v[:n] {
+				continue
+			}
+			if n < len(v) {
+				more = true
+				continue
+			}
 			return IsHTTP
+		}
+	} else {
+		for _, m := range methods {
+			n := min(len(data), len(m))
+			if string(data[:n]) != m[:n] {
+				continue
+			}
+			if len(data) <= len(m) {
+				more = true
+				continue
+			}
+			if c := data[len(m)]; c == ' ' || c == '\t' {
+				return IsHTTP
+			}
 		}
 	}
 	if more {

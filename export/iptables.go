@@ -37,14 +37,8 @@ func (ir *fwRule) iptables(opts Options) (specs [][]string, notes []string, why 
 	if len(ir.src.v4) == 0 || len(ir.dst.v4) == 0 {
 		return nil, nil, "IPv6 addresses only: iptables output is IPv4 (use --format nftables)"
 	}
-	src, err := ipt4Addr(ir.src, "-s", "--src-range")
-	if err != "" {
-		return nil, nil, err
-	}
-	dst, err := ipt4Addr(ir.dst, "-d", "--dst-range")
-	if err != "" {
-		return nil, nil, err
-	}
+	src, srcM := ipt4Addr(ir.src, "-s", "--src-range")
+	dst, dstM := ipt4Addr(ir.dst, "-d", "--dst-range")
 	protos := ir.protos
 	if len(protos) == 0 {
 		protos = []string{""}
@@ -58,6 +52,8 @@ func (ir *fwRule) iptables(opts Options) (specs [][]string, notes []string, why 
 		if p != "" {
 			m = append(m, "-p", p)
 		}
+		m = append(m, srcM...)
+		m = append(m, dstM...)
 		if p == "tcp" || p == "udp" {
 			ports, why := iptPorts(p, ir.sp, ir.dp)
 			if why != "" {
@@ -156,31 +152,46 @@ func appendOnce(s []string, x string) []string {
 	return append(s, x)
 }
 
-// ipt4Addr renders the IPv4 part of an address set exactly: nothing for
-// any; "-s a/b" or "! -s a/b" for one block; "-s a,b,c" when the blocks are
-// fewer than the gaps (iptables makes one rule per block); otherwise one
-// "-m iprange ! --src-range" per gap, which iptables ANDs.
-func ipt4Addr(a addrSet, flag, rangeFlag string) ([]string, string) {
+// ipt4Addr renders the IPv4 part of an address set exactly, as an address
+// flag (printed by iptables before -p) and matches (after it): nothing for
+// any; "-s a/b" or "! -s a/b" for one block; "-s a,b,c" when that is
+// shortest (iptables makes one rule per block); otherwise the hull as one
+// block or range with one "-m iprange ! --src-range" per hole, which
+// iptables ANDs ("! -s a,b" is refused by iptables).
+func ipt4Addr(a addrSet, flag, rangeFlag string) (flags, matches []string) {
 	full := fullAddrs().v4
 	if len(a.v4) == 1 && a.v4[0] == full[0] {
-		return nil, ""
+		return nil, nil
 	}
 	pos := cidrs(a.v4, true)
-	gaps := a.v4.complement(max32)
 	if len(pos) == 1 {
-		return []string{flag, pos[0]}, ""
+		return []string{flag, pos[0]}, nil
 	}
+	gaps := a.v4.complement(max32)
 	if neg := cidrs(gaps, true); len(neg) == 1 {
-		return []string{"!", flag, neg[0]}, ""
+		return []string{"!", flag, neg[0]}, nil
 	}
-	if len(pos) <= len(gaps) {
-		return []string{flag, strings.Join(pos, ",")}, ""
+	hull := ivset{{a.v4[0].lo, a.v4[len(a.v4)-1].hi}}
+	var holes ivset
+	for _, g := range gaps {
+		if !g.lo.isZero() && g.hi != max32 {
+			holes = append(holes, g)
+		}
 	}
-	var out []string
-	for _, r := range ranges4(gaps) {
-		out = append(out, "-m", "iprange", "!", rangeFlag, r)
+	if len(pos) <= 1+len(holes) {
+		return []string{flag, strings.Join(pos, ",")}, nil
 	}
-	return out, ""
+	switch h := cidrs(hull, true); {
+	case len(h) == 1 && h[0] == "0.0.0.0/0":
+	case len(h) == 1:
+		flags = []string{flag, h[0]}
+	default:
+		matches = append(matches, "-m", "iprange", rangeFlag, ranges4(hull)[0])
+	}
+	for _, r := range ranges4(holes) {
+		matches = append(matches, "-m", "iprange", "!", rangeFlag, r)
+	}
+	return flags, matches
 }
 
 // iptPorts renders source and destination port sets.

@@ -120,11 +120,7 @@ func Translate(rules []*sigparse.Rule, f Format, opts Options) (*Translation, er
 			res.Verdict, res.Notes = NotTranslatable, append(notes, why)
 		default:
 			var more []string
-			if f == IPTables {
-				res.Rules, more, why = ir.iptables(opts)
-			} else {
-				res.Rules, more, why = ir.nftables(opts)
-			}
+			res.Rules, more, why = ir.render(f, opts)
 			res.Notes = append(notes, more...)
 			res.pass = ir.action == "RETURN"
 			switch {
@@ -171,6 +167,34 @@ type fwRule struct {
 	action         string // "DROP", "REJECT", "RETURN", "" (log only)
 	log            bool
 	lossy          bool // some notes say what analyze dropped
+	bidir          bool // "<>": the rules are written for both directions
+}
+
+// render writes the rule in format f; a bidirectional rule is rendered a
+// second time with source and destination swapped.
+func (ir *fwRule) render(f Format, opts Options) ([][]string, []string, string) {
+	do := ir.iptables
+	if f == NFTables {
+		do = ir.nftables
+	}
+	rules, notes, why := do(opts)
+	if why != "" || !ir.bidir {
+		return rules, notes, why
+	}
+	rev := *ir
+	rev.src, rev.dst, rev.sp, rev.dp = ir.dst, ir.src, ir.dp, ir.sp
+	if rev.ctDir != "" {
+		rev.ctDir = map[string]string{"ORIGINAL": "REPLY", "REPLY": "ORIGINAL"}[rev.ctDir]
+	}
+	do = rev.iptables
+	if f == NFTables {
+		do = rev.nftables
+	}
+	more, notes2, why := do(opts)
+	for _, n := range notes2 {
+		notes = appendOnce(notes, n)
+	}
+	return append(rules, more...), notes, why
 }
 
 // payloadMatch is one content as a firewall sees it: offsets are
@@ -331,9 +355,7 @@ func analyze(r *sigparse.Rule, opts Options) (ir *fwRule, notes []string, why st
 		lose("ports dropped: protocol ip has no ports")
 		ir.sp, ir.dp = fullPorts(), fullPorts()
 	}
-	if r.Bidirectional {
-		return nil, notes, "bidirectional rules (<>) are not translated; write one rule per direction"
-	}
+	ir.bidir = r.Bidirectional
 
 	hasPayload := false
 	for _, o := range r.Options {

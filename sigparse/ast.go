@@ -348,7 +348,7 @@ type Flowbits struct {
 
 // ByteTest is byte_test:bytes,[!]op,value,offset[,flags...].
 type ByteTest struct {
-	Bytes    int      `json:"bytes,omitempty"`
+	Bytes    int      `json:"bytes"`
 	Op       string   `json:"op,omitempty"` // <, >, =, <=, >=, &, ^
 	Negated  bool     `json:"negated,omitempty"`
 	Value    IntOrVar `json:"value"`
@@ -364,7 +364,7 @@ type ByteTest struct {
 
 // ByteJump is byte_jump:bytes,offset[,flags...].
 type ByteJump struct {
-	Bytes         int      `json:"bytes,omitempty"`
+	Bytes         int      `json:"bytes"`
 	Offset        IntOrVar `json:"offset"`
 	Relative      bool     `json:"relative,omitempty"`
 	String        bool     `json:"string,omitempty"`
@@ -382,8 +382,8 @@ type ByteJump struct {
 
 // ByteExtract is byte_extract:bytes,offset,name[,flags...].
 type ByteExtract struct {
-	Bytes      int      `json:"bytes,omitempty"`
-	Offset     int      `json:"offset,omitempty"`
+	Bytes      int      `json:"bytes"`
+	Offset     int      `json:"offset"`
 	Name       string   `json:"name,omitempty"`
 	Relative   bool     `json:"relative,omitempty"`
 	Multiplier int      `json:"multiplier,omitempty"`
@@ -491,17 +491,16 @@ func (r *Rule) Option(name string) *Option {
 
 func (r *Rule) intOption(name string, def int) int {
 	for _, o := range r.Options {
-		if o.Name == name {
+		if o.Name == name && !o.Invalid {
 			if v, ok := o.Value.(*Int); ok {
 				return v.N
 			}
-			return def
 		}
 	}
 	return def
 }
 
-// SID returns the sid, or 0 when it is missing or invalid.
+// SID returns the first valid sid, or 0 when there is none.
 func (r *Rule) SID() int { return r.intOption("sid", 0) }
 
 // GID returns the gid; 1 when absent, as Suricata and Snort assume.

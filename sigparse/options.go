@@ -372,6 +372,8 @@ func decodeContent(arg string) (pat []byte, neg bool, rest string, msg string, a
 		c := arg[i]
 		if hex {
 			switch {
+			case c == '"' && quoted:
+				return nil, neg, "", "unterminated |...| hex block", hexStart
 			case c == '|':
 				if hi >= 0 {
 					return nil, neg, "", "odd number of hex digits in |...|", hexStart
@@ -472,7 +474,7 @@ func parseIntOrVar(s string) (IntOrVar, bool) {
 	if n, err := strconv.Atoi(s); err == nil {
 		return IntOrVar{N: n}, true
 	}
-	if isWordByte(s[0]) && (s[0] < '0' || s[0] > '9') && validVar(s) {
+	if isWordByte(s[0]) && (s[0] < '0' || s[0] > '9') && validVar(s) && !strings.Contains(s, "-") {
 		return IntOrVar{Var: s}, true
 	}
 	return IntOrVar{}, false

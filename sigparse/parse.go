@@ -127,7 +127,9 @@ func (p *parser) splitRule(it *item) *rawRule {
 		st := i
 		if i < len(s) && (s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[') {
 			depth := 0
-			for i < len(s) {
+			// A list may hold spaces; it ends at its closing bracket, or
+			// at the '(' of the options when a bracket is missing.
+			for i < len(s) && s[i] != '(' {
 				switch s[i] {
 				case '[':
 					depth++
@@ -161,35 +163,37 @@ func (p *parser) splitRule(it *item) *rawRule {
 	}
 	if i < len(s) && s[i] != '(' {
 		// A full header: src sport dir dst dport.
-		var fields [5]string
-		var offs [5]int
-		for k := range fields {
-			fields[k], offs[k] = word()
-			if fields[k] == "" || strings.HasPrefix(fields[k], "(") {
-				return fail(offs[k], offs[k], "incomplete rule header: expected %s", headerFieldNames[k])
+		// A full header: src sport dir dst dport, each checked as it is
+		// read so that the first bad field is the one reported.
+		for k := 0; k < 5; k++ {
+			field, off := word()
+			if field == "" {
+				return fail(off, off, "incomplete rule header: expected %s", headerFieldNames[k])
 			}
-		}
-		var err *headerError
-		if r.Src, err = parseAddr(fields[0], offs[0]); err != nil {
-			return fail(err.off, err.end, "%s", err.msg)
-		}
-		if r.SrcPort, err = parsePort(fields[1], offs[1]); err != nil {
-			return fail(err.off, err.end, "%s", err.msg)
-		}
-		switch fields[2] {
-		case "->":
-		case "<>":
-			r.Bidirectional = true
-		case "<-":
-			return fail(offs[2], offs[2]+2, "direction %q is not supported: write the rule with -> and swapped addresses", fields[2])
-		default:
-			return fail(offs[2], offs[2]+len(fields[2]), "expected -> or <> between source and destination, got %q", fields[2])
-		}
-		if r.Dst, err = parseAddr(fields[3], offs[3]); err != nil {
-			return fail(err.off, err.end, "%s", err.msg)
-		}
-		if r.DstPort, err = parsePort(fields[4], offs[4]); err != nil {
-			return fail(err.off, err.end, "%s", err.msg)
+			var err *headerError
+			switch k {
+			case 0:
+				r.Src, err = parseAddr(field, off)
+			case 1:
+				r.SrcPort, err = parsePort(field, off)
+			case 2:
+				switch field {
+				case "->":
+				case "<>":
+					r.Bidirectional = true
+				case "<-":
+					return fail(off, off+2, "direction %q is not supported: write the rule with -> and swapped addresses", field)
+				default:
+					return fail(off, off+len(field), "expected -> or <> between source and destination, got %q", field)
+				}
+			case 3:
+				r.Dst, err = parseAddr(field, off)
+			case 4:
+				r.DstPort, err = parsePort(field, off)
+			}
+			if err != nil {
+				return fail(err.off, err.end, "%s", err.msg)
+			}
 		}
 		r.Src.setPos(it)
 		r.Dst.setPos(it)
@@ -291,7 +295,9 @@ func validName(s string) bool {
 	return true
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'
+}
 
 // headerError is a problem in an address or port expression, with
 // offsets into the logical line.

@@ -32,6 +32,8 @@ type flowState struct {
 	// hist keeps the start of each direction's stream (up to histMax) for
 	// HTTP rules that also match the payload.
 	hist [2][]byte
+	// forgotten: transactions with a lower id are done and dropped.
+	forgotten int
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -134,8 +136,9 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 			}
 		}
 		for _, ev := range p.HTTP {
-			ts := fs.tx(ev.Tx, ev.TxID, len(sc.e.rules))
-			_ = ts
+			if ev.TxID >= fs.forgotten {
+				fs.tx(ev.Tx, ev.TxID, len(sc.e.rules))
+			}
 			// The HTTP parser asks for raw inspection of a direction
 			// when a message of that direction completes.
 			pr := ev.Tx.Progress()
@@ -162,8 +165,11 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 }
 
 func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
+	// Match by id: the parser may move a Tx in memory as it grows its
+	// table, so the latest pointer is kept.
 	for _, t := range fs.txs {
-		if t.tx == tx {
+		if t.id == id {
+			t.tx = tx
 			return t
 		}
 	}
@@ -338,16 +344,15 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			sc.enqueue(r, ts.id, ts.tx, mstart)
 		}
 	}
-	// Forget transactions every rule is done with in both directions.
-	if len(fs.txs) > 1 {
-		keep := fs.txs[:0]
-		for _, ts := range fs.txs {
-			if ts.tx.Progress().Has(http1.ResponseComplete) && allDone(ts) {
-				continue
-			}
-			keep = append(keep, ts)
-		}
-		fs.txs = keep
+	// Forget the oldest transactions every rule is done with; ids below
+	// forgotten are never tracked again.
+	n := 0
+	for n < len(fs.txs) && fs.txs[n].tx.Progress().Has(http1.ResponseComplete) && allDone(fs.txs[n]) {
+		n++
+	}
+	if n > 0 {
+		fs.forgotten = fs.txs[n-1].id + 1
+		fs.txs = append(fs.txs[:0], fs.txs[n:]...)
 	}
 }
 

@@ -103,3 +103,62 @@ func trunc(b []byte) []byte {
 	}
 	return b
 }
+
+// TestHTTPCorpora runs the benign and malware-http captures: packet counts
+// and HTTP request counts as their READMEs state (tshark's numbers). Several
+// were captured on a host with checksum offloading (the server's packets
+// carry bad TCP checksums, and with fewer than 1000 packets Suricata's
+// checksum-checks:auto keeps validating), so this runs as `-k none`.
+func TestHTTPCorpora(t *testing.T) {
+	for _, corpus := range []string{"benign", "malware-http"} {
+		dir := sharedtest.Path(t, "corpus", corpus)
+		readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, line := range strings.Split(string(readme), "\n") {
+			cols := strings.Split(line, "|")
+			if len(cols) < 9 || !strings.HasPrefix(strings.TrimSpace(cols[1]), "`") {
+				continue
+			}
+			file := strings.Trim(strings.TrimSpace(cols[1]), "`")
+			var packets, reqs, resps int
+			if _, err := fmt.Sscan(strings.TrimSpace(cols[6]), &packets); err != nil {
+				t.Fatalf("%s: packets column %q", file, cols[6])
+			}
+			if _, err := fmt.Sscanf(strings.TrimSpace(cols[7]), "%d / %d", &reqs, &resps); err != nil {
+				t.Fatalf("%s: HTTP column %q", file, cols[7])
+			}
+			n++
+			t.Run(corpus+"/"+file, func(t *testing.T) {
+				uris := 0
+				st, err := ProcessFile(context.Background(), filepath.Join(dir, file), Config{NoChecksum: true}, HandlerFunc(func(p *Packet) {
+					for _, h := range p.HTTP {
+						if h.ToServer && h.Progress&1 != 0 && len(h.Tx.Method()) > 0 {
+							uris++
+						}
+					}
+				}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Packets != packets {
+					t.Errorf("packets = %d, README says %d", st.Packets, packets)
+				}
+				if st.HTTPTransactions != reqs {
+					t.Errorf("HTTP transactions = %d, README says %d requests", st.HTTPTransactions, reqs)
+				}
+				if uris < reqs {
+					t.Errorf("%d request events with a method, want at least %d", uris, reqs)
+				}
+				if st.Invalid != 0 {
+					t.Errorf("%d packets did not decode", st.Invalid)
+				}
+			})
+		}
+		if n == 0 {
+			t.Fatalf("no files listed in %s/README.md", corpus)
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package pcaps
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ipv4UDP serializes an IPv4/UDP packet (checksums computed).
+func ipv4UDP(t testing.TB, payload []byte) []byte {
+	t.Helper()
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, Id: 77,
+		SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+	udp := &layers.UDP{SrcPort: 1234, DstPort: 53}
+	require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
+	buf := gopacket.NewSerializeBuffer()
+	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		ip, udp, gopacket.Payload(payload)))
+	return buf.Bytes()
+}
+
+// ipv4TCP serializes an IPv4/TCP packet with a SYN (checksums computed).
+func ipv4TCP(t testing.TB, payload []byte) []byte {
+	t.Helper()
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP,
+		SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+	tcp := &layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 1, Ack: 1, ACK: true, PSH: true, Window: 1000}
+	require.NoError(t, tcp.SetNetworkLayerForChecksum(ip))
+	buf := gopacket.NewSerializeBuffer()
+	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		ip, tcp, gopacket.Payload(payload)))
+	return buf.Bytes()
+}
+
+// fragmentV4 cuts an IPv4 packet into fragments of at most size payload
+// bytes (a multiple of 8).
+func fragmentV4(pkt []byte, size int) [][]byte {
+	hl := int(pkt[0]&0x0f) * 4
+	body := pkt[hl:]
+	var out [][]byte
+	for off := 0; off < len(body); off += size {
+		end := min(off+size, len(body))
+		f := append(append([]byte(nil), pkt[:hl]...), body[off:end]...)
+		binary.BigEndian.PutUint16(f[2:4], uint16(len(f)))
+		ff := uint16(off / 8)
+		if end < len(body) {
+			ff |= 0x2000
+		}
+		binary.BigEndian.PutUint16(f[6:8], ff)
+		f[10], f[11] = 0, 0
+		out = append(out, f)
+	}
+	return out
+}
+
+// ipv6Frag builds IPv6 fragments of a UDP datagram, with a hop-by-hop
+// header in front of the fragment header.
+func ipv6Frags(t testing.TB, payload []byte, size int) [][]byte {
+	t.Helper()
+	src, dst := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+	udp := &layers.UDP{SrcPort: 1234, DstPort: 53}
+	require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
+	buf := gopacket.NewSerializeBuffer()
+	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		udp, gopacket.Payload(payload)))
+	l4 := buf.Bytes()
+	var out [][]byte
+	for off := 0; off < len(l4); off += size {
+		end := min(off+size, len(l4))
+		hdr := make([]byte, 40)
+		hdr[0] = 0x60
+		hdr[6] = 0 // hop-by-hop
+		hdr[7] = 64
+		copy(hdr[8:24], src.AsSlice())
+		copy(hdr[24:40], dst.AsSlice())
+		hbh := []byte{44, 0, 1, 4, 0, 0, 0, 0} // next: fragment; PadN option
+		fh := make([]byte, 8)
+		fh[0] = 17
+		fo := uint16(off/8) << 3
+		if end < len(l4) {
+			fo |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:4], fo)
+		binary.BigEndian.PutUint32(fh[4:8], 0xabcd)
+		pkt := append(append(append(hdr, hbh...), fh...), l4[off:end]...)
+		binary.BigEndian.PutUint16(pkt[4:6], uint16(len(pkt)-40))
+		out = append(out, pkt)
+	}
+	return out
+}
+
+// writeRaw writes frames as a pcap of link type lt.
+func writeRaw(t testing.TB, lt layers.LinkType, frames ...[]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := pcapgo.NewWriter(&b)
+	require.NoError(t, w.WriteFileHeader(65535, lt))
+	ts := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i, f := range frames {
+		require.NoError(t, w.WritePacket(gopacket.CaptureInfo{Timestamp: ts.Add(time.Duration(i) * time.Millisecond),
+			CaptureLength: len(f), Length: len(f)}, f))
+	}
+	return b.Bytes()
+}
+
+func TestLinkTypes(t *testing.T) {
+	ip := ipv4UDP(t, []byte("payload"))
+	eth := func(typ uint16, rest ...byte) []byte {
+		b := make([]byte, 12, 14+len(rest))
+		b = binary.BigEndian.AppendUint16(b, typ)
+		return append(b, rest...)
+	}
+	tests := []struct {
+		name  string
+		lt    layers.LinkType
+		frame []byte
+		vlan  []uint16
+	}{
+		{"ethernet", layers.LinkTypeEthernet, append(eth(0x0800), ip...), nil},
+		{"802.1q", layers.LinkTypeEthernet, append(eth(0x8100, 0x00, 0x0a, 0x08, 0x00), ip...), []uint16{10}},
+		{"qinq", layers.LinkTypeEthernet, append(eth(0x88a8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x14, 0x08, 0x00), ip...), []uint16{10, 20}},
+		{"pppoe", layers.LinkTypeEthernet, append(eth(0x8864, 0x11, 0, 0, 1, 0, 0, 0x00, 0x21), ip...), nil},
+		{"ppp", layers.LinkTypePPP, append([]byte{0xff, 0x03, 0x00, 0x21}, ip...), nil},
+		{"ppp no address", layers.LinkTypePPP, append([]byte{0x00, 0x21}, ip...), nil},
+		{"cisco hdlc", layers.LinkType(104), append([]byte{0x0f, 0x00, 0x08, 0x00}, ip...), nil},
+		{"null little endian", layers.LinkTypeNull, append([]byte{2, 0, 0, 0}, ip...), nil},
+		{"null big endian", layers.LinkTypeNull, append([]byte{0, 0, 0, 2}, ip...), nil},
+		{"loop", layers.LinkTypeLoop, append([]byte{0, 0, 0, 2}, ip...), nil},
+		{"raw 12", layers.LinkType(12), ip, nil},
+		{"raw 14", layers.LinkType(14), ip, nil},
+		{"raw 101", layers.LinkTypeRaw, ip, nil},
+		{"ipv4 228", layers.LinkTypeIPv4, ip, nil},
+		{"sll", layers.LinkTypeLinuxSLL, append([]byte{0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00}, ip...), nil},
+		{"sll2", layers.LinkTypeLinuxSLL2, append([]byte{0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0}, ip...), nil},
+		{"ethernet padding", layers.LinkTypeEthernet, append(append(eth(0x0800), ip...), 0, 0, 0, 0), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCapture(t, writeRaw(t, tc.lt, tc.frame), Config{})
+			require.NoError(t, r.err)
+			require.Len(t, r.packets, 1)
+			p := r.packets[0]
+			assert.False(t, p.Invalid)
+			assert.Equal(t, 4, p.IPVersion)
+			assert.Equal(t, netip.MustParseAddr("10.0.0.1"), p.SrcIP)
+			assert.Equal(t, uint16(53), p.DstPort)
+			assert.Equal(t, uint8(ProtoUDP), p.Proto)
+			assert.Equal(t, "payload", string(r.payloads[0]))
+			assert.Equal(t, tc.vlan, nilIfEmpty(p.VLAN))
+		})
+	}
+}
+
+func nilIfEmpty(v []uint16) []uint16 {
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+func TestIPv4Fragments(t *testing.T) {
+	payload := bytes.Repeat([]byte("0123456789abcdef"), 200) // 3200 bytes
+	frags := fragmentV4(ipv4UDP(t, payload), 1200)
+	require.Len(t, frags, 3)
+	// Out of order, with a duplicate.
+	order := [][]byte{frags[2], frags[0], frags[0], frags[1]}
+	var raw [][]byte
+	raw = append(raw, order...)
+	r := runCapture(t, writeRaw(t, layers.LinkTypeRaw, raw...), Config{})
+	require.NoError(t, r.err)
+	assert.Equal(t, 4, r.stats.Fragments)
+	// Four fragments, then the rebuilt datagram with the number of the
+	// fragment that completed it.
+	require.Len(t, r.packets, 5)
+	rb := r.packets[4]
+	assert.Equal(t, 4, rb.Num)
+	assert.True(t, rb.Fragmented)
+	assert.Equal(t, uint16(53), rb.DstPort)
+	assert.Equal(t, payload, r.payloads[4])
+	for i := range 4 {
+		assert.True(t, r.packets[i].Fragmented)
+		assert.Empty(t, r.payloads[i])
+	}
+}
+
+func TestIPv6ExtensionHeadersAndFragments(t *testing.T) {
+	payload := bytes.Repeat([]byte("v6"), 1000)
+	frags := ipv6Frags(t, payload, 800)
+	require.Len(t, frags, 3)
+	r := runCapture(t, writeRaw(t, layers.LinkTypeRaw, frags[1], frags[0], frags[2]), Config{})
+	require.NoError(t, r.err)
+	require.Len(t, r.packets, 4)
+	rb := r.packets[3]
+	assert.Equal(t, 6, rb.IPVersion)
+	assert.Equal(t, uint8(ProtoUDP), rb.Proto)
+	assert.Equal(t, uint16(53), rb.DstPort)
+	assert.Equal(t, payload, r.payloads[3])
+}
+
+func TestTruncatedHeadersAreInvalid(t *testing.T) {
+	ip := ipv4TCP(t, []byte("x"))
+	for _, n := range []int{0, 10, 19, 30} {
+		r := runCapture(t, writeRaw(t, layers.LinkTypeRaw, ip[:n]), Config{})
+		require.NoError(t, r.err)
+		assert.True(t, r.packets[0].Invalid, "length %d", n)
+		assert.Nil(t, r.packets[0].Flow)
+	}
+}
+
+func TestTCPChecksum(t *testing.T) {
+	pkt := ipv4TCP(t, []byte("hello"))
+	assert.True(t, tcpChecksumOK(pkt[20:], pkt[12:20]))
+	pkt[len(pkt)-1] ^= 1
+	assert.False(t, tcpChecksumOK(pkt[20:], pkt[12:20]))
+	odd := ipv4TCP(t, []byte("odd"))
+	assert.True(t, tcpChecksumOK(odd[20:], odd[12:20]))
+}
+
+// TestDecodeDoesNotAllocate pins the per-packet decode path at zero
+// allocations.
+func TestDecodeDoesNotAllocate(t *testing.T) {
+	frame := append([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x81, 0x00, 0x00, 0x0a, 0x08, 0x00}, ipv4TCP(t, []byte("GET / HTTP/1.1\r\n\r\n"))...)
+	var d decoder
+	var p Packet
+	allocs := testing.AllocsPerRun(1000, func() {
+		p = Packet{}
+		if err := d.decodeLink(&p, LinkEthernet, frame); err != nil {
+			t.Fatal(err)
+		}
+		if !tcpChecksumOK(p.l4, p.l4addrs) {
+			t.Fatal("checksum")
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
+// TestEnginePacketDoesNotAllocate pins the steady-state path of a packet
+// in an established flow (lookup, TCP, delivery) at zero allocations.
+func TestEnginePacketDoesNotAllocate(t *testing.T) {
+	ip := ipv4TCP(t, nil) // a pure ACK, as most packets of a bulk transfer
+	e := newEngine(t.Context(), Config{Midstream: true}, HandlerFunc(func(*Packet) {}), "x")
+	f := Frame{Num: 1, Time: time.Unix(1, 0), Data: ip, LinkType: LinkRaw}
+	e.packet(&f)
+	allocs := testing.AllocsPerRun(1000, func() {
+		f.Num++
+		e.packet(&f)
+	})
+	assert.Zero(t, allocs)
+}
+
+// BenchmarkDecode measures the decoder alone on an Ethernet/VLAN/IPv4/TCP
+// frame.
+func BenchmarkDecode(b *testing.B) {
+	frame := append([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x81, 0x00, 0x00, 0x0a, 0x08, 0x00}, ipv4TCP(b, bytes.Repeat([]byte("x"), 1000))...)
+	var d decoder
+	var p Packet
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		p = Packet{}
+		_ = d.decodeLink(&p, LinkEthernet, frame)
+		_ = tcpChecksumOK(p.l4, p.l4addrs)
+	}
+}

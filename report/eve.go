@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -26,9 +27,9 @@ func WriteEVE(w io.Writer, a *matcher.Alert) error {
 // AppendEVE appends a's EVE JSON record and a newline to dst.
 //
 // Field order follows Suricata 7: timestamp, flow_id, pcap_cnt, event_type,
-// the tuple (ports for TCP/UDP/SCTP, icmp_type/icmp_code for ICMP), proto,
-// pkt_src, tx_id, alert, http, app_proto. Empty optional fields are left
-// out, as Suricata leaves them out.
+// the tuple (ports for TCP, UDP and SCTP only), ip_v, proto, pkt_src,
+// tx_id, alert, http, app_proto. Empty optional fields are left out, as
+// Suricata leaves them out. IPv6 addresses are written in full.
 func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 	b := dst
 	b = append(b, `{"timestamp":`...)
@@ -44,31 +45,32 @@ func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 	b = append(b, `,"event_type":"alert"`...)
 	if a.SrcIP.IsValid() {
 		b = append(b, `,"src_ip":`...)
-		b = appendString(b, a.SrcIP.Unmap().String())
+		b = appendString(b, ipString(a.SrcIP))
 	}
-	icmp := isICMP(a.Proto)
 	if hasPorts(a.Proto) {
 		b = append(b, `,"src_port":`...)
 		b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
 	}
 	if a.DstIP.IsValid() {
 		b = append(b, `,"dest_ip":`...)
-		b = appendString(b, a.DstIP.Unmap().String())
+		b = appendString(b, ipString(a.DstIP))
 	}
 	if hasPorts(a.Proto) {
 		b = append(b, `,"dest_port":`...)
 		b = strconv.AppendUint(b, uint64(a.DstPort), 10)
 	}
+	if a.SrcIP.IsValid() {
+		// ip_v is Suricata 8's; Suricata 7 readers ignore it, and
+		// suricata-verify checks written for 8 filter on it.
+		b = append(b, `,"ip_v":`...)
+		if a.SrcIP.Unmap().Is4() {
+			b = append(b, '4')
+		} else {
+			b = append(b, '6')
+		}
+	}
 	b = append(b, `,"proto":`...)
 	b = appendString(b, a.Proto)
-	if icmp {
-		// The matcher reports ICMP type and code in the port fields, as
-		// Suricata's fast.log does.
-		b = append(b, `,"icmp_type":`...)
-		b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
-		b = append(b, `,"icmp_code":`...)
-		b = strconv.AppendUint(b, uint64(a.DstPort), 10)
-	}
 	b = append(b, `,"pkt_src":"wire/pcap"`...)
 	if a.TxID >= 0 && (a.HTTP != nil || a.AppProto != "") {
 		b = append(b, `,"tx_id":`...)
@@ -88,10 +90,9 @@ func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 	b = strconv.AppendInt(b, int64(a.Rev), 10)
 	b = append(b, `,"signature":`...)
 	b = appendString(b, a.Msg)
-	if a.Category != "" {
-		b = append(b, `,"category":`...)
-		b = appendString(b, a.Category)
-	}
+	// Suricata writes the category even when the rule has no classtype.
+	b = append(b, `,"category":`...)
+	b = appendString(b, a.Category)
 	b = append(b, `,"severity":`...)
 	b = strconv.AppendInt(b, int64(severity(a)), 10)
 	b = append(b, '}')
@@ -134,6 +135,16 @@ func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 	return append(b, "}\n"...)
 }
 
+// ipString formats an address as Suricata does: IPv4 dotted, IPv6 in full
+// (eight groups of four hex digits, no "::").
+func ipString(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is6() {
+		return a.StringExpanded()
+	}
+	return a.String()
+}
+
 // severity is the rule's priority; Suricata's default is 3.
 func severity(a *matcher.Alert) int {
 	if a.Severity > 0 {
@@ -145,14 +156,6 @@ func severity(a *matcher.Alert) int {
 func hasPorts(proto string) bool {
 	switch strings.ToUpper(proto) {
 	case "TCP", "UDP", "SCTP":
-		return true
-	}
-	return false
-}
-
-func isICMP(proto string) bool {
-	switch strings.ToUpper(proto) {
-	case "ICMP", "IPV6-ICMP", "ICMPV6":
 		return true
 	}
 	return false
@@ -227,11 +230,11 @@ func AppendFast(dst []byte, a *matcher.Alert) []byte {
 	b = append(b, "] {"...)
 	b = append(b, a.Proto...)
 	b = append(b, "} "...)
-	b = append(b, a.SrcIP.Unmap().String()...)
+	b = append(b, ipString(a.SrcIP)...)
 	b = append(b, ':')
 	b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
 	b = append(b, " -> "...)
-	b = append(b, a.DstIP.Unmap().String()...)
+	b = append(b, ipString(a.DstIP)...)
 	b = append(b, ':')
 	b = strconv.AppendUint(b, uint64(a.DstPort), 10)
 	return append(b, '\n')

@@ -319,7 +319,7 @@ func (e *Expect) Check(alerts []*matcher.Alert) []Mismatch {
 		}
 		if want, ok := f.verdict(n); !ok {
 			detail := f.nearest(events)
-			if (f.Count != nil && n > *f.Count) || (f.LT != nil && n >= *f.LT) {
+			if n > 0 {
 				detail = f.matching(events)
 			}
 			out = append(out, Mismatch{What: fmt.Sprintf("check %d (%s)", f.Index, f.describe()), Want: want, Got: n, Detail: detail})
@@ -418,7 +418,7 @@ func (f Filter) describe() string {
 }
 
 // matching lists where the alerts that matched a filter were raised, for a
-// check that got too many.
+// check that got too many or too few.
 func (f Filter) matching(events []map[string]any) string {
 	var at []string
 	for _, ev := range events {

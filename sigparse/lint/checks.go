@@ -338,7 +338,7 @@ func (c *checker) checkFit(r *sigparse.Rule, o *sigparse.Option, v *sigparse.Con
 			continue
 		}
 		if f.iv.N < n {
-			c.reportOpt(r, modifierOpt(o, v, f.kw), "content-cannot-fit", "%s:%d is smaller than the %d-byte content %q", f.kw, f.iv.N, n, o.Arg)
+			c.reportOpt(r, modifierOpt(o, v, f.kw), "content-cannot-fit", "%s:%d is smaller than the %d-byte content %s", f.kw, f.iv.N, n, o.Arg)
 		}
 	}
 }
@@ -489,11 +489,11 @@ func (c *checker) checkDirection(r *sigparse.Rule) {
 			continue
 		}
 		if flow.ToClient && requestBuffers[buf] {
-			c.reportOpt(r, o, "http-direction", "%s is in the request but the rule has flow:%s (line %d)", buf, flowDir(flowOpt), r.Position(flowOpt.Pos).Line)
+			c.reportOpt(r, o, "http-direction", "%s is only in requests but the rule has flow:%s", buf, flowDir(flowOpt))
 			return
 		}
 		if flow.ToServer && responseBuffers[buf] {
-			c.reportOpt(r, o, "http-direction", "%s is in the response but the rule has flow:%s (line %d)", buf, flowDir(flowOpt), r.Position(flowOpt.Pos).Line)
+			c.reportOpt(r, o, "http-direction", "%s is only in responses but the rule has flow:%s", buf, flowDir(flowOpt))
 			return
 		}
 	}

@@ -34,6 +34,10 @@ type flowState struct {
 	hist [2][]byte
 	// forgotten: transactions with a lower id are done and dropped.
 	forgotten int
+	// synData is the length of data carried by a SYN (TCP Fast Open) in
+	// each direction: it is inspected with the SYN packet, and Suricata
+	// does not inspect it again in the stream.
+	synData [2]int
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -149,6 +153,9 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 				fs.trigger[1] = true
 			}
 		}
+		if p.Proto == pcaps.ProtoTCP && p.TCP.Flags&pcaps.TCPSyn != 0 && len(p.Payload) > 0 {
+			fs.synData[dirIdx(p.ToServer)] = len(p.Payload)
+		}
 		if p.Proto == pcaps.ProtoTCP && p.TCP.Flags&(pcaps.TCPFin|pcaps.TCPRst) != 0 {
 			fs.closing = true
 		}
@@ -186,9 +193,23 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	var streamOff int
 	if fs != nil && len(fs.pending[d]) > 0 {
 		ready := pseudo || sc.e.cfg.Inline || fs.closing || fs.trigger[d] || len(fs.pending[d]) >= rawChunkSize
+		// A TCP session that never got established has no stream to
+		// inspect in Suricata; its packets are inspected one by one.
+		if p.Flow != nil && !p.Flow.Established {
+			ready = false
+			fs.pending[d] = fs.pending[d][:0]
+		}
 		if ready {
 			stream = fs.pending[d]
 			streamOff = int(fs.pendOff[d])
+			if skip := fs.synData[d] - streamOff; skip > 0 {
+				stream = stream[min(skip, len(stream)):]
+				streamOff += min(skip, len(fs.pending[d]))
+			}
+			if len(stream) == 0 {
+				stream = nil
+				fs.pending[d] = fs.pending[d][:0]
+			}
 		}
 	}
 	src, dst, sport, dport := p.SrcIP, p.DstIP, p.SrcPort, p.DstPort
@@ -211,7 +232,8 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	appHTTP := p.Flow != nil && p.Flow.AppProto == "http"
 	// A TCP segment of an established session goes into the stream and is
 	// inspected there, not as a packet (Suricata's PKT_STREAM_ADD).
-	addedToStream := proto == pcaps.ProtoTCP && established && len(p.Payload) > 0 && p.ChecksumOK
+	addedToStream := proto == pcaps.ProtoTCP && len(p.Payload) > 0 && p.ChecksumOK &&
+		established
 
 	for _, r := range sc.e.rules {
 		if r.isTx {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coreos/go-iptables/iptables"
@@ -235,13 +236,11 @@ func removeChain(fw Firewall, table, chain string) error {
 
 // ChainStatus is what Status found.
 type ChainStatus struct {
-	Table  string   `json:"table"`
-	Chain  string   `json:"chain"`
-	Exists bool     `json:"exists"`
-	Hooks  []string `json:"hooks"` // built-in chains that jump to Chain
-	// Rules are the chain's rules in iptables -S form with counters
-	// ("-A SIGTOOL -c PACKETS BYTES ...").
-	Rules []string `json:"rules"`
+	Table  string       `json:"table"`
+	Chain  string       `json:"chain"`
+	Exists bool         `json:"exists"`
+	Hooks  []string     `json:"hooks"` // built-in chains that jump to Chain
+	Rules  []RuleStatus `json:"rules"`
 	// Leftover is set when a CHAIN-new from an interrupted apply exists.
 	Leftover bool `json:"leftover,omitempty"`
 }
@@ -253,7 +252,7 @@ func Status(fw Firewall, opts ChainOptions) (*ChainStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &ChainStatus{Table: o.Table, Chain: o.Chain, Hooks: []string{}, Rules: []string{}}
+	st := &ChainStatus{Table: o.Table, Chain: o.Chain, Hooks: []string{}, Rules: []RuleStatus{}}
 	if st.Exists, err = fw.ChainExists(o.Table, o.Chain); err != nil {
 		return nil, explain(err)
 	}
@@ -278,8 +277,41 @@ func Status(fw Firewall, opts ChainOptions) (*ChainStatus, error) {
 	}
 	for _, l := range lines {
 		if strings.HasPrefix(l, "-A ") {
-			st.Rules = append(st.Rules, l)
+			st.Rules = append(st.Rules, parseCounters(l))
 		}
 	}
 	return st, nil
+}
+
+// RuleStatus is one rule of sigtool's chain with its counters.
+type RuleStatus struct {
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
+	// Rule is the rule in iptables -S form, counters removed.
+	Rule string `json:"rule"`
+}
+
+// parseCounters takes the "-c PACKETS BYTES" out of an iptables -v -S
+// line; iptables-legacy prints it after the chain name, iptables-nft
+// before the target.
+func parseCounters(l string) RuleStatus {
+	f := strings.Fields(l)
+	for i := 0; i+2 < len(f); i++ {
+		if f[i] != "-c" {
+			continue
+		}
+		p, err1 := strconv.ParseUint(f[i+1], 10, 64)
+		b, err2 := strconv.ParseUint(f[i+2], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		// Cut the three fields out of the original text, keeping quotes.
+		idx := strings.Index(l, " -c "+f[i+1]+" "+f[i+2])
+		if idx < 0 {
+			break
+		}
+		rest := l[:idx] + l[idx+len(" -c "+f[i+1]+" "+f[i+2]):]
+		return RuleStatus{Packets: p, Bytes: b, Rule: rest}
+	}
+	return RuleStatus{Rule: l}
 }

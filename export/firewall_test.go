@@ -188,14 +188,14 @@ func TestStatus(t *testing.T) {
 	m := NewMemory()
 	st, err := Status(m, ChainOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, &ChainStatus{Table: "filter", Chain: "SIGTOOL", Hooks: []string{}, Rules: []string{}}, st)
+	assert.Equal(t, &ChainStatus{Table: "filter", Chain: "SIGTOOL", Hooks: []string{}, Rules: []RuleStatus{}}, st)
 
 	require.NoError(t, Apply(m, ChainOptions{Chain: "IDS", Hooks: []string{"FORWARD", "OUTPUT"}}, rulesB))
 	st, err = Status(m, ChainOptions{Chain: "IDS"})
 	require.NoError(t, err)
 	assert.Equal(t, &ChainStatus{Table: "filter", Chain: "IDS", Exists: true,
 		Hooks: []string{"FORWARD", "OUTPUT"},
-		Rules: []string{"-A IDS -c 0 0 -p udp --dport 53 -j DROP"}}, st)
+		Rules: []RuleStatus{{Rule: "-A IDS -p udp --dport 53 -j DROP"}}}, st)
 }
 
 func TestChainOptionsErrors(t *testing.T) {
@@ -236,4 +236,11 @@ func TestSeed(t *testing.T) {
 	assert.Equal(t, "iptables -t filter -N SIGTOOL-new", dry.Log[0])
 	assert.Contains(t, dry.Log, "iptables -t filter -D FORWARD -j SIGTOOL", "the dry run sees the real jumps")
 	assert.Equal(t, want, real.Dump("filter"), "seeding only reads")
+}
+
+func TestParseCounters(t *testing.T) {
+	assert.Equal(t, RuleStatus{Packets: 3, Bytes: 180, Rule: `-A SIGTOOL -s 10.0.0.1/32 -m comment --comment "1:6 pass -c 1 2" -j RETURN`},
+		parseCounters(`-A SIGTOOL -s 10.0.0.1/32 -m comment --comment "1:6 pass -c 1 2" -c 3 180 -j RETURN`))
+	assert.Equal(t, RuleStatus{Packets: 7, Bytes: 9, Rule: "-A SIGTOOL -p udp -j DROP"}, parseCounters("-A SIGTOOL -c 7 9 -p udp -j DROP"))
+	assert.Equal(t, RuleStatus{Rule: "-A SIGTOOL -j DROP"}, parseCounters("-A SIGTOOL -j DROP"))
 }

@@ -185,12 +185,7 @@ func writeStatus(env *Env, st *export.ChainStatus) {
 			fmt.Fprintf(&b, "%10s %12s  %s\n", "packets", "bytes", "rule")
 		}
 		for _, r := range st.Rules {
-			f := strings.SplitN(r, " ", 6) // -A CHAIN -c PKTS BYTES rest
-			if len(f) == 6 && f[2] == "-c" {
-				fmt.Fprintf(&b, "%10s %12s  %s\n", f[3], f[4], f[5])
-			} else {
-				fmt.Fprintf(&b, "%10s %12s  %s\n", "", "", r)
-			}
+			fmt.Fprintf(&b, "%10d %12d  %s\n", r.Packets, r.Bytes, strings.TrimPrefix(r.Rule, "-A "+st.Chain+" "))
 		}
 	}
 	if st.Leftover {

@@ -124,7 +124,7 @@ func (c *checker) checkReferences(r *sigparse.Rule) {
 			continue
 		}
 		if ref.ID == "" {
-			c.reportArg(r, o, "reference-malformed", "reference %q has an empty value", o.Arg)
+			c.reportOpt(r, o, "reference-malformed", "reference:%s has an empty value", o.Arg)
 			continue
 		}
 		if strings.EqualFold(ref.Scheme, "url") {

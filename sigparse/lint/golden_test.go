@@ -87,5 +87,5 @@ func TestIssue2Rule(t *testing.T) {
 	assert.Equal(t, byte('x'), rule[sid.Column-1])
 	require.NotNil(t, ref)
 	assert.Equal(t, 1, ref.Line)
-	assert.Equal(t, "reference:url,", rule[ref.Column-1-len("reference:"):ref.Column-1+len("url,")])
+	assert.Equal(t, "reference:url,", rule[ref.Column-1:ref.EndColumn-1], "the diagnostic spans the whole option")
 }

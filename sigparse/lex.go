@@ -44,15 +44,17 @@ func (it *item) pos(off int) Pos {
 // no goroutine or channel, so there is nothing to leak or race on.
 type lexer struct {
 	src   []byte
+	str   string // src as a string, copied once, so item texts are substrings
 	pos   int // current offset
 	items []item
 }
 
 type stateFn func(*lexer) stateFn
 
-// lex returns the items of src in order. Blank lines are dropped.
-func lex(src []byte) []item {
-	l := &lexer{src: src, items: make([]item, 0, len(src)/300+1)}
+// lex returns the items of src in order; str must equal string(src).
+// Blank lines are dropped.
+func lex(src []byte, str string) []item {
+	l := &lexer{src: src, str: str, items: make([]item, 0, len(src)/300+1)}
 	for state := lexLineStart; state != nil; {
 		state = state(l)
 	}
@@ -98,7 +100,7 @@ func lexComment(l *lexer) stateFn {
 	for e < len(l.src) && l.src[e] != '\n' {
 		e++
 	}
-	text := strings.TrimRight(string(l.src[start:e]), "\r")
+	text := strings.TrimRight(l.str[start:e], "\r")
 	l.items = append(l.items, item{kind: itemComment, start: Pos(start), end: Pos(start + len(text)), text: text, segs: []seg{{0, Pos(start)}}})
 	l.pos = e
 	return lexLineStart
@@ -153,7 +155,7 @@ func (l *lexer) logicalLine(kind itemKind, from, textStart int) item {
 			continue
 		}
 		if b == nil {
-			it.text = string(l.src[segStart:lineEnd])
+			it.text = l.str[segStart:lineEnd]
 		} else {
 			b = append(b, l.src[segStart:lineEnd]...)
 			it.text = string(b)

@@ -15,19 +15,20 @@ import (
 func ParseFile(filename string, src []byte, opts Options) (*File, ErrorList) {
 	f := &File{Name: filename, Src: src}
 	f.lines = lineStarts(src)
-	p := &parser{file: f}
+	p := &parser{file: f, src: string(src)}
 	var raws []*rawRule
-	for _, it := range lex(src) {
+	items := lex(src, p.src)
+	for i := range items {
+		it := &items[i]
 		switch it.kind {
 		case itemComment:
 			f.Comments = append(f.Comments, &Comment{Pos: it.start, Text: it.text})
 		case itemRule, itemDisabled:
-			it := it
-			rr := p.splitRule(&it)
+			rr := p.splitRule(it)
 			if rr == nil {
 				if it.kind == itemDisabled {
 					// Commented text that only resembles a rule is a comment.
-					f.Comments = append(f.Comments, &Comment{Pos: it.start, Text: string(src[it.start:it.end])})
+					f.Comments = append(f.Comments, &Comment{Pos: it.start, Text: p.src[it.start:it.end]})
 				}
 				continue
 			}
@@ -78,6 +79,7 @@ func ParseRule(text string, opts Options) (*Rule, error) {
 // parser holds the state of one ParseFile call.
 type parser struct {
 	file *File
+	src  string // file.Src as a string: Raw, Arg and Text are substrings of it
 	errs ErrorList
 }
 
@@ -216,7 +218,7 @@ func (p *parser) splitRule(it *item) *rawRule {
 		return fail(off, off+len(rest), "unexpected text after the closing ')'")
 	}
 	r.End = it.pos(close) + 1
-	r.Raw = string(p.file.Src[r.Pos:r.End])
+	r.Raw = p.src[r.Pos:r.End]
 	rr := &rawRule{it: it, rule: r}
 	p.splitOptions(rr, open+1, close)
 	return rr
@@ -228,6 +230,10 @@ var headerFieldNames = [5]string{"source address", "source port", "direction", "
 func (p *parser) splitOptions(rr *rawRule, from, to int) {
 	s := rr.it.text
 	disabled := rr.rule.Disabled
+	// One allocation for all options of the rule: there is at most one
+	// more option than there are ';'.
+	slab := make([]Option, 0, strings.Count(s[from:to], ";")+1)
+	rr.opts = make([]*Option, 0, cap(slab))
 	i := from
 	for {
 		for i < to && isSpace(s[i]) {
@@ -246,7 +252,8 @@ func (p *parser) splitOptions(rr *rawRule, from, to int) {
 			i++
 		}
 		name := strings.TrimSpace(s[nameStart:i])
-		o := &Option{Name: strings.ToLower(name), Pos: rr.it.pos(nameStart), ArgPos: NoPos}
+		slab = append(slab, Option{Name: lowerName(name), Pos: rr.it.pos(nameStart), ArgPos: NoPos})
+		o := &slab[len(slab)-1]
 		if i < to && s[i] == ':' {
 			i++
 			argStart := i
@@ -280,6 +287,16 @@ func (p *parser) splitOptions(rr *rawRule, from, to int) {
 			i++ // the ';'
 		}
 	}
+}
+
+// lowerName lower-cases a keyword without allocating when it already is.
+func lowerName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 func validName(s string) bool {

@@ -45,7 +45,7 @@ func (it *item) pos(off int) Pos {
 type lexer struct {
 	src   []byte
 	str   string // src as a string, copied once, so item texts are substrings
-	pos   int // current offset
+	pos   int    // current offset
 	items []item
 }
 

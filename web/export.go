@@ -61,7 +61,7 @@ func (s *Server) exportSubmit(c *gin.Context) {
 		return
 	}
 	text := c.PostForm("rules")
-	f, errs := sigparse.ParseFile("draft.rules", []byte(text), sigparse.Options{})
+	f, errs := parseDraft(text)
 	if len(errs) > 0 {
 		s.renderError(c, http.StatusUnprocessableEntity, "The rules have errors; fix them before exporting.", errorStrings(errs))
 		return

@@ -122,7 +122,7 @@ func (s *Server) apiFormat(c *gin.Context) {
 	if !readJSON(c, &req) {
 		return
 	}
-	f, errs := sigparse.ParseFile("draft.rules", []byte(req.Rules), sigparse.Options{})
+	f, errs := parseDraft(req.Rules)
 	if len(errs) > 0 {
 		c.JSON(http.StatusOK, gin.H{"error": errs[0].Error(), "errors": errorStrings(errs)})
 		return
@@ -144,7 +144,7 @@ func (s *Server) apiParse(c *gin.Context) {
 	if !readJSON(c, &req) {
 		return
 	}
-	f, errs := sigparse.ParseFile("draft.rules", []byte(req.Rule), sigparse.Options{})
+	f, errs := parseDraft(req.Rule)
 	var rules []*sigparse.Rule
 	if f != nil {
 		rules = f.Rules
@@ -191,4 +191,9 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// parseDraft parses rules text sent by a client; errors name "draft.rules".
+func parseDraft(text string) (*sigparse.File, sigparse.ErrorList) {
+	return sigparse.ParseFile("draft.rules", []byte(text), sigparse.Options{})
 }

@@ -119,7 +119,7 @@ func uploadName(name string) string {
 // run parses the rules, compiles them and scans the capture, holding one
 // of the MaxRuns slots while it scans.
 func (s *Server) run(c *gin.Context, rulesText string, cp *capture) (*runResult, error) {
-	f, errs := sigparse.ParseFile("draft.rules", []byte(rulesText), sigparse.Options{})
+	f, errs := parseDraft(rulesText)
 	res := &runResult{Capture: cp.name, RuleErrors: errorStrings(errs)}
 	if f != nil {
 		for _, r := range f.Rules {

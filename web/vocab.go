@@ -28,15 +28,17 @@ type metaField struct {
 	Placeholder string
 }
 
-// etCategories are the "ET <CATEGORY>" msg prefixes of the ET Open
-// ruleset's current files (TROJAN is the pre-2021 name of MALWARE and still
-// common in drafts such as the Kryptik example).
+// etCategories are the "ET <CATEGORY>" msg prefixes lint's ET style
+// accepts, plus TROJAN: retired in favour of MALWARE (lint says so) but
+// still in drafts such as the Kryptik example, which must load into the
+// picker. Keep in step with sigparse/lint/et.go, which does not export it.
 var etCategories = []string{
-	"ACTIVEX", "ADWARE_PUP", "ATTACK_RESPONSE", "CHAT", "COINMINER", "CURRENT_EVENTS",
-	"DNS", "DOS", "DROP", "EXPLOIT", "EXPLOIT_KIT", "FTP", "GAMES", "HUNTING", "ICMP", "IMAP",
-	"INAPPROPRIATE", "INFO", "JA3", "MALWARE", "MOBILE_MALWARE", "NETBIOS", "P2P", "PHISHING",
-	"POLICY", "POP3", "RPC", "SCADA", "SCAN", "SHELLCODE", "SMTP", "SNMP", "SQL", "TELNET",
-	"TFTP", "TROJAN", "USER_AGENTS", "VOIP", "WEB_CLIENT", "WEB_SERVER", "WEB_SPECIFIC_APPS", "WORM",
+	"3CORESec", "ACTIVEX", "ADWARE_PUP", "ATTACK_RESPONSE", "CHAT", "CINS", "CNC", "COINMINER",
+	"COMPROMISED", "CURRENT_EVENTS", "DELETED", "DNS", "DOS", "DROP", "EXPLOIT", "EXPLOIT_KIT", "FTP",
+	"GAMES", "HUNTING", "ICMP", "ICMP_INFO", "IMAP", "INAPPROPRIATE", "INFO", "JA3", "MALWARE", "MISC",
+	"MOBILE_MALWARE", "NETBIOS", "P2P", "PHISHING", "POLICY", "POP3", "RPC", "SCADA", "SCAN", "SHELLCODE",
+	"SMTP", "SNMP", "SQL", "TELNET", "TFTP", "TOR", "TROJAN", "USER_AGENTS", "VOIP", "WEB_CLIENT",
+	"WEB_SERVER", "WEB_SPECIFIC_APPS", "WORM",
 }
 
 // buffers are Suricata 7 sticky buffers, payload first.
@@ -70,8 +72,9 @@ var buffers = []bufferChoice{
 // etMeta are the metadata keys of the ET style guide with their
 // vocabularies where the guide fixes one.
 var etMeta = []metaField{
-	{Key: "attack_target", Values: []string{"Client_Endpoint", "Client_and_Server", "Server", "Web_Server", "SMTP_Server", "DNS_Server", "Database_Server", "Networking_Equipment", "IoT", "Mobile_Client", "ICS"}},
-	{Key: "deployment", Values: []string{"Perimeter", "Internal", "Datacenter", "SSLDecrypt"}},
+	{Key: "attack_target", Values: []string{"Client_Endpoint", "Client_and_Server", "Any", "Server", "Web_Server", "Mobile_Client",
+		"Networking_Equipment", "IoT", "ICS", "SMTP_Server", "SMB_Client", "SMB_Server", "DNS_Server", "FTP_Server", "SQL_Server", "Linux_Unix"}},
+	{Key: "deployment", Values: []string{"Perimeter", "Internal", "Datacenter", "SSLDecrypt", "Internet", "alert_only"}},
 	{Key: "signature_severity", Values: []string{"Informational", "Minor", "Major", "Critical"}},
 	{Key: "confidence", Values: []string{"Low", "Medium", "High"}},
 	{Key: "performance_impact", Values: []string{"Low", "Moderate", "Significant"}},

@@ -151,7 +151,7 @@
   async function refresh() {
     const text = ruleBox.value;
     const n = ++seq.lint;
-    const [lint, fmt] = await Promise.all([post("/api/lint", { rules: text }), post("/api/format", { rules: text })]);
+    const [lint, fmt] = await Promise.all([post("/api/lint", { rules: text, style: "et" }), post("/api/format", { rules: text })]);
     if (n !== seq.lint) return;
     renderDiagnostics(lint);
     $("preview").textContent = fmt.error ? "" : (fmt.text || "");

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The -update flag may be declared by another test file of this package;
+// register it only when nobody has (package-level flag.Bool calls run
+// before init functions).
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata")
+	}
+}
+
+func lintUpdating() bool {
+	f := flag.Lookup("update")
+	if f == nil {
+		return false
+	}
+	g, ok := f.Value.(flag.Getter)
+	return ok && g.Get() == true
+}
+
+// lintGolden compares got with testdata/lint/name or rewrites it with -update.
+func lintGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "lint", name)
+	if lintUpdating() {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./cmd/sigtool -run Lint -update to create it")
+	assert.Equal(t, string(want), got, "%s differs; rerun with -update and review the diff", path)
+}
+
+func runLint(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}
+	code = run(context.Background(), env, append([]string{"lint"}, args...))
+	return code, out.String(), errb.String()
+}
+
+const lintDir = "testdata/lint"
+
+// The analyst's rule from issue 2: exit 1, an error at the x of sid:x
+// (line 1, column 209) and a diagnostic on the empty reference:url,.
+func TestLintIssue2(t *testing.T) {
+	code, out, errOut := runLint(t, "", lintDir+"/issue2.rules")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "testdata/lint/issue2.rules:1:209: error: sid must be a positive integer, got \"x\" [sid-invalid]")
+	assert.Contains(t, out, "reference:url, has an empty value [reference-malformed]")
+	lintGolden(t, "issue2.txt", out)
+	lintGolden(t, "issue2.stderr", errOut)
+}
+
+func TestLintFormats(t *testing.T) {
+	for _, format := range []string{"json", "sarif"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := runLint(t, "", "--format", format, "--style", "et", lintDir+"/issue2.rules", lintDir+"/dir")
+			assert.Equal(t, exitFindings, code)
+			assert.Empty(t, errOut)
+			var doc map[string]any
+			require.NoError(t, json.Unmarshal([]byte(out), &doc), "one JSON document")
+			// The SARIF log names sigtool's version, which differs per build.
+			out = strings.Replace(out, `"version": "`+sigtoolVersion()+`"`, `"version": "VERSION"`, 1)
+			lintGolden(t, "formats."+format, out)
+		})
+	}
+}
+
+func TestLintStdin(t *testing.T) {
+	src, err := os.ReadFile(lintDir + "/issue2.rules")
+	require.NoError(t, err)
+	code, out, _ := runLint(t, string(src), "-")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "<stdin>:1:209: error:")
+}
+
+func TestLintStrict(t *testing.T) {
+	code, out, _ := runLint(t, "", lintDir+"/warn.rules")
+	assert.Equal(t, exitOK, code, "warnings alone do not fail")
+	assert.Contains(t, out, "[flow-established-missing]")
+	code, _, _ = runLint(t, "", "--strict", lintDir+"/warn.rules")
+	assert.Equal(t, exitFindings, code)
+}
+
+func TestLintClean(t *testing.T) {
+	code, out, errOut := runLint(t, "", "--style", "et", lintDir+"/dir/a.rules")
+	assert.Equal(t, exitOK, code)
+	assert.Empty(t, out)
+	assert.Empty(t, errOut)
+}
+
+func TestLintClassificationAndDirectory(t *testing.T) {
+	// Without the house classification.config, house-rule is unknown and
+	// the sid is duplicated across the two files of the directory.
+	code, out, _ := runLint(t, "", lintDir+"/dir")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "testdata/lint/dir/sub/b.rules:1:")
+	assert.Contains(t, out, "[classtype-unknown]")
+	assert.Contains(t, out, "[sid-duplicate]")
+
+	_, out, _ = runLint(t, "", "--classification", lintDir+"/classification.config", lintDir+"/dir")
+	assert.NotContains(t, out, "[classtype-unknown]")
+	assert.Contains(t, out, "[sid-duplicate]")
+}
+
+func TestLintVar(t *testing.T) {
+	rule := `alert tcp $LAB_NET any -> any any (msg:"x"; flow:established; content:"abcd"; classtype:misc-activity; sid:1000030; rev:1;)`
+	_, out, _ := runLint(t, rule, "-")
+	assert.Contains(t, out, "undefined variable $LAB_NET")
+	code, out, _ := runLint(t, rule, "--var", "LAB_NET=10.0.0.0/8", "-")
+	assert.Equal(t, exitOK, code)
+	assert.Empty(t, out)
+}
+
+func TestLintList(t *testing.T) {
+	code, out, _ := runLint(t, "", "--list")
+	assert.Equal(t, exitOK, code)
+	lintGolden(t, "list.txt", out)
+}
+
+func TestLintUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage: sigtool lint"},
+		{[]string{"--format", "xml", "x.rules"}, `unknown --format "xml"`},
+		{[]string{"--style", "snort", "x.rules"}, `unknown --style "snort"`},
+		{[]string{"--dialect", "bro", "x.rules"}, `unknown --dialect "bro"`},
+		{[]string{"--classification", "testdata/lint/nope.config", "x.rules"}, "nope.config"},
+		{[]string{"--classification", lintDir + "/issue2.rules", "x.rules"}, `want "config classification:`},
+		{[]string{"--var", "NOEQUALS", "x.rules"}, "want NAME=VALUE"},
+		{[]string{"--bogus"}, "flag provided but not defined"},
+		{[]string{"testdata/lint/missing.rules"}, "missing.rules"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, errOut := runLint(t, "", tt.args...)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errOut, tt.want)
+		})
+	}
+}
+
+// An unreadable path is exit 2, but the files that could be read are
+// still linted.
+func TestLintMissingPathStillLintsOthers(t *testing.T) {
+	code, out, errOut := runLint(t, "", lintDir+"/issue2.rules", lintDir+"/missing.rules")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, out, "[sid-invalid]")
+	assert.Contains(t, errOut, "missing.rules")
+}

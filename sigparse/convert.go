@@ -151,16 +151,32 @@ func convert(r *Rule, to Dialect) ([]*Option, error) {
 					flagged = true
 				}
 			}
-			if !flagged {
-				if to == DialectSnort2 && v.Buffer != "" && v.Buffer != "file.data" {
-					f, ok := snort2PCREFlags[v.Buffer]
-					if !ok {
-						return fail(o.Name, "buffer "+v.Buffer+" has no Snort 2 pcre flag")
-					}
-					// Add the buffer flag after the closing '/'.
+			switch {
+			case to == DialectSnort2 && !flagged && v.Buffer != "" && v.Buffer != "file.data":
+				f, ok := snort2PCREFlags[v.Buffer]
+				if !ok {
+					return fail(o.Name, "buffer "+v.Buffer+" has no Snort 2 pcre flag")
+				}
+				// Add the buffer flag after the closing '/'.
+				i := strings.LastIndexByte(arg, '/')
+				arg = arg[:i+1] + string(f) + arg[i+1:]
+			case to == DialectSnort2 && flagged:
+				// Snort 2 reads the flag as Suricata does.
+			default:
+				// Suricata and Snort 3 select the buffer with a sticky
+				// keyword; a buffer flag inside a sticky buffer is an
+				// error in Suricata and unsupported in Snort 3.
+				if flagged {
 					i := strings.LastIndexByte(arg, '/')
-					arg = arg[:i+1] + string(f) + arg[i+1:]
-				} else if _, err := selectBuffer(o.Name, v.Buffer); err != nil {
+					var flags strings.Builder
+					for _, c := range []byte(v.Flags) {
+						if _, ok := pcreBufferFlags[c]; !ok {
+							flags.WriteByte(c)
+						}
+					}
+					arg = arg[:i+1] + flags.String() + arg[i+1+len(v.Flags):]
+				}
+				if _, err := selectBuffer(o.Name, v.Buffer); err != nil {
 					return nil, err
 				}
 			}

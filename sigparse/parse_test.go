@@ -161,6 +161,18 @@ func TestContentDecoding(t *testing.T) {
 // its modifiers, to compare dialects in one line.
 func contentSummary(r *Rule) []string {
 	var out []string
+	for _, o := range r.Options {
+		if p, ok := o.Value.(*PCRE); ok {
+			s := p.Buffer + ":pcre /" + p.Pattern + "/"
+			if p.Negated {
+				s += " negated"
+			}
+			if p.Relative {
+				s += " relative"
+			}
+			out = append(out, s)
+		}
+	}
 	for _, c := range r.Contents() {
 		s := c.Buffer + ":" + string(c.Pattern)
 		if c.Nocase {

@@ -114,7 +114,6 @@ type Engine struct {
 	cfg     Config
 	rules   []*rule
 	notEval []NotEvaluated
-	vars    map[string]string
 	// flowbitNames maps a flowbit name to its index in per-flow bit sets.
 	flowbitNames map[string]int
 	// mixed is set when some HTTP rule also has payload keywords, so the

@@ -38,6 +38,10 @@ type flowState struct {
 	// each direction: it is inspected with the SYN packet, and Suricata
 	// does not inspect it again in the stream.
 	synData [2]int
+	// estSeen is set once a packet saw the session established;
+	// handshakeACK marks the current packet as the bare ACK that
+	// completed the handshake.
+	estSeen, handshakeACK bool
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -153,6 +157,11 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 				fs.trigger[1] = true
 			}
 		}
+		fs.handshakeACK = false
+		if p.Proto == pcaps.ProtoTCP && !p.Pseudo && p.Established && !fs.estSeen {
+			fs.estSeen = true
+			fs.handshakeACK = !p.Flow.Midstream && len(p.Payload) == 0 && p.TCP.Flags&pcaps.TCPSyn == 0
+		}
 		if p.Proto == pcaps.ProtoTCP && p.TCP.Flags&pcaps.TCPSyn != 0 && len(p.Payload) > 0 {
 			fs.synData[dirIdx(p.ToServer)] = len(p.Payload)
 		}
@@ -228,6 +237,13 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	established := p.Established
 	if pseudo && p.Flow != nil {
 		established = p.Flow.Established
+	}
+	// Suricata counts the flow established from the packet after the one
+	// completing the handshake; the handshake's final ACK is established
+	// only when it carries data (stream-tcp.c; suricata-verify
+	// like-ip-only-01).
+	if fs != nil && !pseudo && established && fs.handshakeACK {
+		established = false
 	}
 	appHTTP := p.Flow != nil && p.Flow.AppProto == "http"
 	// A TCP segment of an established session goes into the stream and is

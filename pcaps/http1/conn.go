@@ -708,15 +708,14 @@ func (c *Conn) responseHeadersDone(s *side) {
 			return
 		}
 		// An interim response: forget its headers and read the final
-		// response line into the same transaction.
+		// response line into the same transaction. Progress stays
+		// monotonic (ResponseLineDone remains set; the status line
+		// buffers hold the interim line until the final one replaces
+		// them), so consumers never see a milestone undone.
 		tx.interim++
 		tx.respHeaders = nil
 		tx.respHeadersRaw = nil
 		tx.respRepeats = 0
-		tx.responseLine, tx.respProtocol, tx.statCode, tx.statMsg = nil, nil, nil, nil
-		tx.status = 0
-		tx.progress &^= ResponseLineDone
-		tx.reported &^= ResponseLineDone
 		s.ph = phLine
 		s.line = s.line[:0]
 		return

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/sigtool/sigtool/export"
+	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/rulesets"
 	"github.com/sigtool/sigtool/sigparse"
 )
@@ -165,6 +167,70 @@ type etArgs struct {
 	vars         map[string]string
 }
 
+// exportET writes the ET submission bundle. The exit code is 1 when the
+// bundle is written but is not a clean submission (lint findings, no alert
+// on a true positive, a false positive), with the problems on stderr.
 func exportET(ctx context.Context, env *Env, a etArgs) int {
-	return errorf(env, "export", exitUsage, "--format et: not implemented yet")
+	if a.out == "" {
+		return errorf(env, "export", exitUsage, "--format et needs -o BUNDLE.tar.gz or BUNDLE.zip")
+	}
+	lower := strings.ToLower(a.out)
+	if !strings.HasSuffix(lower, ".tar.gz") && !strings.HasSuffix(lower, ".tgz") && !strings.HasSuffix(lower, ".zip") {
+		return errorf(env, "export", exitUsage, "-o %s: the bundle is a .tar.gz, .tgz or .zip", a.out)
+	}
+	if len(a.pcaps) == 0 {
+		return errorf(env, "export", exitUsage, "--format et needs --pcap with the true-positive capture")
+	}
+	date := time.Now().UTC()
+	if a.date != "" {
+		d, err := time.Parse("2006-01-02", a.date)
+		if err != nil {
+			return errorf(env, "export", exitUsage, "--date %q: want YYYY-MM-DD", a.date)
+		}
+		date = d
+	}
+	rs, code := loadRules(env, "export", a.rules)
+	if code != exitOK {
+		return errorf(env, "export", code, "not exporting rules from files with errors")
+	}
+	b, err := export.BuildBundle(ctx, rs, export.BundleOptions{
+		Date: date, Version: sigtoolVersion(), Pcaps: a.pcaps, Benign: a.benign,
+		Matcher: matcher.Config{Vars: a.vars},
+	})
+	if err != nil {
+		return errorf(env, "export", exitUsage, "%v", err)
+	}
+	var buf bytes.Buffer
+	if err := b.WriteArchive(&buf, a.out); err != nil {
+		return errorf(env, "export", exitUsage, "%v", err)
+	}
+	if err := os.WriteFile(a.out, buf.Bytes(), 0o644); err != nil {
+		return errorf(env, "export", exitUsage, "%v", err)
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "wrote %s: sid %v", a.out, b.SIDs)
+	for _, r := range b.TruePositives {
+		fmt.Fprintf(&s, "; %s: %d alerts", r.Name, sum(r.Alerts))
+	}
+	if b.Benign != nil {
+		fmt.Fprintf(&s, "; %d benign captures: %d alerts", b.Benign.Pcaps, sum(b.Benign.Alerts))
+	}
+	fmt.Fprintln(env.Stdout, s.String())
+	if p := b.Problems(); len(p) > 0 {
+		var e strings.Builder
+		for _, x := range p {
+			e.WriteString("sigtool export: " + x + "\n")
+		}
+		fmt.Fprint(env.Stderr, e.String())
+		return exitFindings
+	}
+	return exitOK
+}
+
+func sum(m map[int]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

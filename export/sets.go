@@ -47,9 +47,9 @@ func lowBits(n int) u128 {
 	return u128{^uint64(0), ^uint64(0)}
 }
 
-func (a u128) or(b u128) u128     { return u128{a.hi | b.hi, a.lo | b.lo} }
-func (a u128) and(b u128) u128    { return u128{a.hi & b.hi, a.lo & b.lo} }
-func (a u128) isZero() bool       { return a.hi == 0 && a.lo == 0 }
+func (a u128) or(b u128) u128  { return u128{a.hi | b.hi, a.lo | b.lo} }
+func (a u128) and(b u128) u128 { return u128{a.hi & b.hi, a.lo & b.lo} }
+func (a u128) isZero() bool    { return a.hi == 0 && a.lo == 0 }
 
 type interval struct{ lo, hi u128 } // inclusive
 

@@ -610,7 +610,7 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 		r.isTx = true
 		toSrv, toCli := true, true
 		for _, l := range r.bufs {
-			s, c := l.buf.Directions()
+			s, c := bufDirections(l.buf)
 			if s && !c {
 				toCli = false
 			}

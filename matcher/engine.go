@@ -345,7 +345,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			for i := range r.bufs {
 				b := &r.bufs[i]
 				bufToSrv := toSrv
-				s, c := b.buf.Directions()
+				s, c := bufDirections(b.buf)
 				if s && !c {
 					bufToSrv = true
 				} else if c && !s {
@@ -409,7 +409,7 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 	for i := range r.bufs {
 		b := &r.bufs[i]
 		bufToSrv := toSrv
-		s, c := b.buf.Directions()
+		s, c := bufDirections(b.buf)
 		if s && !c {
 			bufToSrv = true
 		} else if c && !s {
@@ -423,7 +423,7 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 			}
 			continue
 		}
-		data, ok := tx.Buffer(b.buf, bufToSrv)
+		data, ok := txBuffer(tx, b.buf, bufToSrv)
 		if !ok {
 			sc.mrecs = sc.mrecs[:start]
 			sc.mbufs = sc.mbufs[:start]
@@ -737,4 +737,25 @@ func protoName(p uint8) string {
 		return "IPv6-ICMP"
 	}
 	return "IP"
+}
+
+// bufDirections is http1's Buffer.Directions, except that http.connection
+// is inspected in both directions as in Suricata 7 (suricata-verify
+// http-connection-toclient); http1 only fills it for requests.
+func bufDirections(b http1.Buffer) (toServer, toClient bool) {
+	if b == http1.BufConnection {
+		return true, true
+	}
+	return b.Directions()
+}
+
+// txBuffer is Tx.Buffer with the response side of http.connection.
+func txBuffer(tx *http1.Tx, b http1.Buffer, toServer bool) ([]byte, bool) {
+	if b == http1.BufConnection && !toServer {
+		if !tx.Progress().Has(http1.ResponseHeadersDone) {
+			return nil, false
+		}
+		return tx.ResponseHeader("Connection")
+	}
+	return tx.Buffer(b, toServer)
 }

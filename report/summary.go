@@ -137,16 +137,7 @@ func (s *Summary) Write(w io.Writer) error {
 	if len(s.NotEvaluated) > 0 {
 		fmt.Fprintf(&b, "\n%s not evaluated (they can never alert here):\n", plural(len(s.NotEvaluated), "rule"))
 		for _, n := range s.NotEvaluated {
-			why := n.Reason
-			if len(n.Keywords) > 0 {
-				kw := "keyword " + strings.Join(n.Keywords, ", ")
-				if why == "" {
-					why = kw + " not supported"
-				} else if !strings.Contains(why, n.Keywords[0]) {
-					why = kw + ": " + why
-				}
-			}
-			fmt.Fprintf(&b, "  sid %-10d %s: %s\n", n.SID, n.Msg, why)
+			fmt.Fprintf(&b, "  sid %-10d %s: %s\n", n.SID, n.Msg, NotEvaluatedReason(n))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -158,4 +149,25 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// NotEvaluatedReason says why a rule is not evaluated, naming the keyword:
+// the matcher's reason when it names one of the keywords, else the keywords
+// followed by the reason.
+func NotEvaluatedReason(n matcher.NotEvaluated) string {
+	kw := "keyword " + strings.Join(n.Keywords, ", ")
+	switch {
+	case n.Reason == "" && len(n.Keywords) == 0:
+		return "not supported"
+	case n.Reason == "":
+		return kw + " not supported"
+	case len(n.Keywords) == 0:
+		return n.Reason
+	}
+	for _, k := range n.Keywords {
+		if strings.Contains(n.Reason, k) {
+			return n.Reason
+		}
+	}
+	return kw + ": " + n.Reason
 }

@@ -1,8 +1,403 @@
 package main
 
-import "context"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 
-// cmdTest is being written; until then it says so and exits with exitUsage.
+	"github.com/sigtool/sigtool/matcher"
+	"github.com/sigtool/sigtool/report"
+	"github.com/sigtool/sigtool/rulesets"
+	"github.com/sigtool/sigtool/sigparse"
+)
+
+const testDescription = `
+Test runs rules over captures as Suricata 7 would with its default
+configuration, and writes the alerts as EVE JSON (one record per line),
+fast.log lines or a human summary (the default when stderr is a terminal).
+
+--rules and --pcap take files or directories (searched recursively for
+*.rules, and for *.pcap, *.pcapng, *.cap and their .gz forms); both may be
+repeated, and captures may also be given as arguments. Rules that do not
+parse are reported on stderr and the rest still run. Rules using keywords
+the matcher does not evaluate are listed, with the keyword, on stderr (eve,
+fast) or in the summary; they never alert.
+
+--expect checks the run against a file of expected counts,
+{alerts: {SID: N}, alerts_min: {SID: N}} in YAML or JSON, or against a
+suricata-verify test.yaml (its alert filters). The engine settings a
+test.yaml or corpus expected.json names (-k none, --set ...) are used
+unless given on the command line, and a test.yaml's pcap and the
+rules.rules beside it are used when --pcap or --rules is absent.
+
+Exit status: 0 when every capture was read and every expectation met, 1
+when an expectation failed or a rule did not parse, 2 on bad usage or
+input that cannot be read.`
+
+// testSettings are the engine settings of a run, from --set, -k and an
+// expectation file.
+type testSettings struct {
+	cfg matcher.Config
+	// set records which settings the command line gave, so an
+	// expectation file's do not override them.
+	set map[string]bool
+}
+
+// apply sets one "--set key=value" or "-k mode" setting; origin names where
+// it came from in errors.
+func (s *testSettings) apply(key, value string) error {
+	b := func() (bool, error) {
+		switch strings.ToLower(value) {
+		case "true", "yes", "1", "on":
+			return true, nil
+		case "false", "no", "0", "off":
+			return false, nil
+		}
+		return false, fmt.Errorf("--set %s=%s: want true or false", key, value)
+	}
+	var err error
+	switch key {
+	case "stream.midstream":
+		s.cfg.Midstream, err = b()
+	case "stream.inline":
+		s.cfg.Inline, err = b()
+	case "packet-alert-max":
+		n, perr := strconv.Atoi(value)
+		if perr != nil || n <= 0 {
+			return fmt.Errorf("--set packet-alert-max=%s: want a positive integer", value)
+		}
+		s.cfg.PacketAlertMax = n
+	case "-k":
+		switch value {
+		case "none":
+			s.cfg.NoChecksum = true
+		case "all", "auto":
+			s.cfg.NoChecksum = false
+		default:
+			return fmt.Errorf("-k %s: want none, all or auto", value)
+		}
+	default:
+		return fmt.Errorf("--set %s: unknown setting (known: stream.midstream, stream.inline, packet-alert-max)", key)
+	}
+	return err
+}
+
+// applyExpect takes the settings an expectation file was recorded with,
+// except those the command line set.
+func (s *testSettings) applyExpect(env *Env, e *report.Expect) error {
+	for _, st := range e.Settings {
+		var key, value string
+		if v, ok := strings.CutPrefix(st, "-k "); ok {
+			key, value = "-k", v
+		} else if v, ok := strings.CutPrefix(st, "--set "); ok {
+			key, value, _ = strings.Cut(v, "=")
+		} else {
+			continue
+		}
+		if s.set[key] {
+			continue
+		}
+		if key != "-k" && key != "stream.midstream" && key != "stream.inline" && key != "packet-alert-max" {
+			// Suricata settings sigtool has no equivalent for.
+			fmt.Fprintf(env.Stderr, "sigtool test: %s: ignoring setting %q\n", e.Name, st)
+			continue
+		}
+		if err := s.apply(key, value); err != nil {
+			return fmt.Errorf("%s: %v", e.Name, err)
+		}
+		fmt.Fprintf(env.Stderr, "sigtool test: using %s from %s\n", st, e.Name)
+	}
+	return nil
+}
+
 func cmdTest(ctx context.Context, env *Env, args []string) int {
-	return errorf(env, "test", exitUsage, "not implemented yet")
+	fs := newFlagSet(env, "test", "--rules PATH... --pcap PATH... [flags]", testDescription)
+	var rulePaths, pcapPaths, varFlags, setFlags multiFlag
+	fs.Var(&rulePaths, "rules", "rule file or directory (repeatable)")
+	fs.Var(&pcapPaths, "pcap", "capture file or directory (repeatable)")
+	fs.Var(&varFlags, "var", "set a rule variable, NAME=VALUE (repeatable)")
+	varsFile := fs.String("vars", "", "read address and port variables from this suricata.yaml")
+	fs.Var(&setFlags, "set", "engine setting: stream.midstream=true, stream.inline=true, packet-alert-max=N (repeatable)")
+	checksum := fs.String("k", "", "checksum checks: none turns them off (as suricata -k none)")
+	format := fs.String("format", "", "output: eve, fast or summary (default summary on a terminal, eve otherwise)")
+	expectFile := fs.String("expect", "", "check the run against expected alert counts or a suricata-verify test.yaml")
+	outFile := fs.String("o", "", "write the output to this file instead of stdout")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	pcapPaths = append(pcapPaths, fs.Args()...)
+
+	switch *format {
+	case "":
+		*format = "eve"
+		if *outFile == "" && env.terminal() {
+			*format = "summary"
+		}
+	case "eve", "fast", "summary":
+	default:
+		return errorf(env, "test", exitUsage, "--format %q: want eve, fast or summary", *format)
+	}
+
+	st := testSettings{set: map[string]bool{}}
+	for _, s := range setFlags {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok {
+			return errorf(env, "test", exitUsage, "--set %q: want KEY=VALUE", s)
+		}
+		k = strings.TrimSpace(k)
+		if err := st.apply(k, strings.TrimSpace(v)); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+		st.set[k] = true
+	}
+	if *checksum != "" {
+		if err := st.apply("-k", *checksum); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+		st.set["-k"] = true
+	}
+
+	var expect *report.Expect
+	if *expectFile != "" {
+		var err error
+		if expect, err = report.LoadExpect(*expectFile); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+		if err := st.applyExpect(env, expect); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+		for _, s := range expect.Skipped {
+			fmt.Fprintf(env.Stderr, "sigtool test: %s: skipping %s\n", expect.Name, s)
+		}
+		dir := filepath.Dir(*expectFile)
+		if len(pcapPaths) == 0 {
+			if p := casePcap(expect, dir); p != "" {
+				pcapPaths = append(pcapPaths, p)
+			}
+		}
+		if len(rulePaths) == 0 {
+			if p := filepath.Join(dir, "rules.rules"); fileExists(p) {
+				rulePaths = append(rulePaths, p)
+			}
+		}
+	}
+	if len(rulePaths) == 0 || len(pcapPaths) == 0 {
+		fs.Usage()
+		return errorf(env, "test", exitUsage, "need --rules and --pcap")
+	}
+
+	// Variables: Suricata's defaults, then a suricata.yaml, then --var.
+	vars := map[string]string{}
+	if *varsFile != "" {
+		src, err := os.ReadFile(*varsFile)
+		if err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+		if vars, err = rulesets.ReadSuricataVars(*varsFile, src); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+	}
+	if err := rulesets.ApplyOverrides(vars, varFlags); err != nil {
+		return errorf(env, "test", exitUsage, "%v", err)
+	}
+	if len(vars) > 0 {
+		st.cfg.Vars = vars
+	}
+
+	loaded, err := rulesets.Load(rulePaths, sigparse.Options{})
+	if err != nil {
+		return errorf(env, "test", exitUsage, "%v", err)
+	}
+	for _, e := range loaded.Errors {
+		fmt.Fprintf(env.Stderr, "%v\n%s", e, sigparse.Caret(e))
+	}
+	rules := loaded.Enabled()
+	if len(rules) == 0 {
+		return errorf(env, "test", exitUsage, "no enabled rules in %s", strings.Join(rulePaths, ", "))
+	}
+	engine, err := matcher.Compile(rules, st.cfg)
+	if err != nil {
+		return errorf(env, "test", exitUsage, "%v", err)
+	}
+
+	pcaps, err := findCaptures(pcapPaths)
+	if err != nil {
+		return errorf(env, "test", exitUsage, "%v", err)
+	}
+
+	var out io.Writer = env.Stdout
+	var outF *os.File
+	if *outFile != "" {
+		if outF, err = os.Create(*outFile); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+		defer outF.Close()
+		out = outF
+	}
+	bw := bufio.NewWriter(out)
+
+	sum := &report.Summary{Rules: engine.Rules(), NotEvaluated: engine.NotEvaluated(), ParseErrors: len(loaded.Errors)}
+	if *format != "summary" {
+		for _, n := range sum.NotEvaluated {
+			fmt.Fprintf(env.Stderr, "sigtool test: sid %d not evaluated: %s\n", n.SID, report.NotEvaluatedReason(n))
+		}
+	}
+	var kept []*matcher.Alert
+	var buf []byte
+	inputErr := false
+	for _, p := range pcaps {
+		if ctx.Err() != nil {
+			break
+		}
+		sum.Begin(p)
+		stats, err := engine.ScanFile(ctx, p, func(a *matcher.Alert) {
+			sum.Alert(a)
+			if expect != nil {
+				kept = append(kept, a)
+			}
+			switch *format {
+			case "eve":
+				buf = report.AppendEVE(buf[:0], a)
+			case "fast":
+				buf = report.AppendFast(buf[:0], a)
+			default:
+				return
+			}
+			bw.Write(buf)
+		})
+		sum.End(p, stats, err)
+		if err != nil {
+			inputErr = true
+			fmt.Fprintf(env.Stderr, "sigtool test: %v\n", err)
+		}
+	}
+	if *format == "summary" {
+		sum.Write(bw)
+	}
+	if err := bw.Flush(); err != nil {
+		return errorf(env, "test", exitUsage, "writing output: %v", err)
+	}
+	if outF != nil {
+		if err := outF.Close(); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return errorf(env, "test", exitUsage, "%v", err)
+	}
+
+	code := exitOK
+	if len(loaded.Errors) > 0 {
+		code = exitFindings
+	}
+	if expect != nil {
+		if ms := expect.Check(kept); len(ms) > 0 {
+			report.WriteMismatches(env.Stderr, expect.Name, ms)
+			code = exitFindings
+		} else {
+			fmt.Fprintf(env.Stderr, "sigtool test: %s: all expectations met\n", expect.Name)
+		}
+	}
+	if inputErr {
+		code = exitUsage
+	}
+	return code
+}
+
+// captureExts are the names picked up from directories.
+var captureExts = []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz"}
+
+func isCaptureFile(name string) bool {
+	lower := strings.ToLower(name)
+	for _, ext := range captureExts {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// findCaptures expands directories into the capture files under them, in
+// lexical order; files named explicitly are kept whatever their name.
+func findCaptures(paths []string) ([]string, error) {
+	var out []string
+	var errs []error
+	seen := map[string]bool{}
+	add := func(p string) {
+		if c := filepath.Clean(p); !seen[c] {
+			seen[c] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !st.IsDir() {
+			add(p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			if d.IsDir() && name != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && isCaptureFile(d.Name()) {
+				found = append(found, name)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if len(found) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no capture files (%s) in directory", p, strings.Join(captureExts, ", ")))
+		}
+		sort.Strings(found)
+		for _, f := range found {
+			add(f)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// casePcap finds the capture of a suricata-verify case: the test.yaml's
+// pcap: path when it exists, else the only capture file beside it.
+func casePcap(e *report.Expect, dir string) string {
+	if e.Pcap != "" && fileExists(e.Pcap) {
+		return e.Pcap
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var found []string
+	for _, en := range entries {
+		if !en.IsDir() && isCaptureFile(en.Name()) {
+			found = append(found, filepath.Join(dir, en.Name()))
+		}
+	}
+	if len(found) == 1 {
+		return found[0]
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }

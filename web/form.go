@@ -78,6 +78,7 @@ func toForm(r *sigparse.Rule, vocab vocabulary) (ruleForm, []string) {
 		}
 	}
 	refSeen := false
+	var moved []string
 	for _, o := range r.Options {
 		switch v := o.Value.(type) {
 		case *sigparse.Msg:
@@ -130,8 +131,13 @@ func toForm(r *sigparse.Rule, vocab vocabulary) (ruleForm, []string) {
 				val = val[:i+1] + flags
 			}
 			f.Items = append(f.Items, formItem{Kind: "pcre", Buffer: v.Buffer, Value: val, Negate: v.Negated})
-		case *sigparse.Modifier, *sigparse.StickyBuffer, *sigparse.Transform:
+		case *sigparse.Modifier, *sigparse.FastPattern, *sigparse.StickyBuffer, *sigparse.Transform:
 			// Folded into the content they modify.
+		case *sigparse.ByteTest, *sigparse.ByteJump, *sigparse.ByteExtract, *sigparse.IsDataAt, *sigparse.Bsize:
+			// Their place among the contents matters (relative offsets,
+			// the buffer in force); Other goes after the last item.
+			keep(o)
+			moved = append(moved, o.Name)
 		case *sigparse.Reference:
 			if refSeen {
 				keep(o)
@@ -167,6 +173,10 @@ func toForm(r *sigparse.Rule, vocab vocabulary) (ruleForm, []string) {
 		}
 	}
 	f.Other = strings.Join(other, " ")
+	if len(moved) > 0 {
+		warnings = append(warnings, "the form has no place for "+strings.Join(moved, ", ")+
+			" among the detection items; editing the form moves it after them, which can change what it inspects")
+	}
 	return f, warnings
 }
 

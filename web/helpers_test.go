@@ -150,3 +150,10 @@ func (c *client) postJSON(target, body string) *httptest.ResponseRecorder {
 	req.Header.Set("Content-Type", "application/json")
 	return c.do(req)
 }
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}

@@ -101,17 +101,6 @@ func (s *Server) checkCSRF(c *gin.Context) bool {
 	return hmac.Equal([]byte(got), []byte(s.csrfMAC(v)))
 }
 
-// acquireRun takes a slot for a test run, waiting while MaxRuns are busy
-// until the request's context ends.
-func (s *Server) acquireRun(c *gin.Context) (release func(), ok bool) {
-	select {
-	case s.runs <- struct{}{}:
-		return func() { <-s.runs }, true
-	case <-c.Request.Context().Done():
-		return nil, false
-	}
-}
-
 var errNotPcap = errors.New("not a pcap or pcapng capture (bad magic number)")
 
 // checkPcapMagic looks at the start of a capture: pcap (either byte order,

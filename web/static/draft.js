@@ -192,7 +192,8 @@
     items.replaceChildren();
     for (const it of r.items || []) addItem(it);
     status.className = "hint";
-    status.textContent = "Loaded. Changing the form rewrites the rule text.";
+    const notes = (j.warnings || []).concat(j.errors || []);
+    status.textContent = "Loaded. Changing the form rewrites the rule text." + (notes.length ? " Note: " + notes.join("; ") : "");
     schedule();
   }
 

@@ -113,6 +113,7 @@ type rule struct {
 	// requirePacket: dsize or flow:no_stream: the payload is inspected
 	// per packet even on TCP streams.
 	requirePacket bool
+	hasContent    bool // the payload list has a content
 	streamOnly    bool
 	ipOnly        bool
 	nvars         int
@@ -594,6 +595,11 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 		}
 	}
 	r.nvars = len(varIdx)
+	for _, o := range r.payload {
+		if o.kind == opContent {
+			r.hasContent = true
+		}
+	}
 	for _, name := range order {
 		l := lists[name]
 		switch name {

@@ -42,6 +42,8 @@ type flowState struct {
 	// handshakeACK marks the current packet as the bare ACK that
 	// completed the handshake.
 	estSeen, handshakeACK bool
+	firstPkt              bool // the current packet is the flow's first
+	npkts                 int
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -158,6 +160,8 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 			}
 		}
 		fs.handshakeACK = false
+		fs.npkts++
+		fs.firstPkt = fs.npkts == 1
 		if p.Proto == pcaps.ProtoTCP && !p.Pseudo && p.Established && !fs.estSeen {
 			fs.estSeen = true
 			fs.handshakeACK = !p.Flow.Midstream && len(p.Payload) == 0 && p.TCP.Flags&pcaps.TCPSyn == 0
@@ -249,7 +253,10 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	// A TCP segment of an established session goes into the stream and is
 	// inspected there, not as a packet (Suricata's PKT_STREAM_ADD).
 	addedToStream := proto == pcaps.ProtoTCP && len(p.Payload) > 0 && p.ChecksumOK &&
-		established
+		established && !(p.Flow != nil && p.Flow.Midstream && fs != nil && fs.firstPkt)
+	// (The packet that picks a session up midstream is inspected as a
+	// packet as well: detect-bytetest-02 alerts on it and again on the
+	// stream at flow end.)
 
 	for _, r := range sc.e.rules {
 		if r.isTx {
@@ -283,7 +290,14 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		mstart := len(sc.mrecs)
 		if len(r.payload) > 0 {
 			matched := false
-			isStreamRule := proto == pcaps.ProtoTCP && !r.requirePacket && (r.proto == protoTCP || r.proto == protoHTTP || r.proto == protoIP)
+			// Rules with a content (an mpm pattern) inspect the
+			// reassembled stream, falling back to the packet when the
+			// segment did not go into a stream. Payload rules without
+			// any content (pcre, byte_* only) are inspected once, on
+			// the packet: suricata-verify detect-bytetest-02 and
+			// detect-pcre-03 show Suricata alerting once for them
+			// where content rules alert on the packet and the stream.
+			isStreamRule := proto == pcaps.ProtoTCP && !r.requirePacket && r.hasContent && (r.proto == protoTCP || r.proto == protoHTTP || r.proto == protoIP)
 			if isStreamRule {
 				if stream != nil {
 					if sc.s.inspectList(r.payload, stream, streamOff) {

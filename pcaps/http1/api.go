@@ -77,7 +77,7 @@ const (
 	BufURIRaw              // http.uri.raw: the URI as sent
 	BufRequestLine         // http.request_line
 	BufProtocol            // http.protocol (request or response side)
-	BufStart               // http.start: start line and raw header block
+	BufStart               // http.start: start line, "Name: value\r\n" per header, blank line
 	BufHeader              // http.header: "Name: value\r\n" per header, Cookie/Set-Cookie left out
 	BufHeaderRaw           // http.header.raw: the header block as sent
 	BufHeaderNames         // http.header_names: "\r\nName1\r\nName2\r\n\r\n"

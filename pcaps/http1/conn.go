@@ -455,15 +455,15 @@ func (c *Conn) headerBytes(s *side, data []byte, toServer bool) []byte {
 	raw := data[:len(data)-len(rest)]
 	tx := s.tx
 	trailer := s.ph == phTrailers
-	if !trailer {
-		s.hdrBytes += len(raw)
-		if s.hdrBytes > c.cfg.MaxHeaderBytes {
-			tx.flags |= FlagHeadersTooLong
-		} else if toServer {
-			tx.reqHeadersRaw = append(tx.reqHeadersRaw, raw...)
-		} else {
-			tx.respHeadersRaw = append(tx.respHeadersRaw, raw...)
-		}
+	// Suricata collects trailer lines into the raw header buffer too (its
+	// header-data callback is registered for trailer data as well).
+	s.hdrBytes += len(raw)
+	if s.hdrBytes > c.cfg.MaxHeaderBytes {
+		tx.flags |= FlagHeadersTooLong
+	} else if toServer {
+		tx.reqHeadersRaw = append(tx.reqHeadersRaw, raw...)
+	} else {
+		tx.respHeadersRaw = append(tx.respHeadersRaw, raw...)
 	}
 	if !ok {
 		return rest
@@ -647,7 +647,7 @@ func hasToken(v []byte, token string) bool {
 func (c *Conn) requestHeadersDone(s *side) {
 	tx := s.tx
 	c.resolveHost(tx)
-	buildDerived(&tx.reqDerived, tx.reqHeaders, tx.requestLine, tx.reqHeadersRaw, true)
+	buildDerived(&tx.reqDerived, tx.reqHeaders, tx.requestLine, true)
 	c.advance(tx, RequestHeadersDone)
 	te, hasTE := lookup(tx.reqHeaders, "Transfer-Encoding")
 	cl, hasCL := lookup(tx.reqHeaders, "Content-Length")
@@ -755,7 +755,7 @@ func (c *Conn) responseHeadersDone(s *side) {
 }
 
 func (c *Conn) finishResponseHeaders(tx *Tx) {
-	buildDerived(&tx.respDerived, tx.respHeaders, tx.responseLine, tx.respHeadersRaw, false)
+	buildDerived(&tx.respDerived, tx.respHeaders, tx.responseLine, false)
 	c.advance(tx, ResponseHeadersDone)
 }
 
@@ -834,6 +834,7 @@ func (c *Conn) bodyBytes(s *side, data []byte, toServer bool) []byte {
 		if n == 0 {
 			s.ph = phTrailers
 			s.hasPend = false
+			s.hdrBytes = 0
 			return rest
 		}
 		s.remaining = n

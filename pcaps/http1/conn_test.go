@@ -84,6 +84,7 @@ var parserCases = []parserCase{
 			{0, BufHeaderRaw, true, "Host: www.Example.com:8080\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\nAccept-Encoding: gzip\r\nAccept-Language: en\r\nConnection: keep-alive\r\nReferer: http://r.example/\r\nCookie: a=1; b=2\r\n\r\n"},
 			{0, BufHeaderNames, true, "\r\nHost\r\nUser-Agent\r\nAccept\r\nAccept-Encoding\r\nAccept-Language\r\nConnection\r\nReferer\r\nCookie\r\n\r\n"},
 			{0, BufStart, true, "GET /index.html?q=1 HTTP/1.1\r\nHost: www.Example.com:8080\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\nAccept-Encoding: gzip\r\nAccept-Language: en\r\nConnection: keep-alive\r\nReferer: http://r.example/\r\nCookie: a=1; b=2\r\n\r\n"},
+			{0, BufStart, false, "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nSet-Cookie: s=1\r\nContent-Length: 5\r\n\r\n"},
 			{0, BufStatCode, false, "200"},
 			{0, BufStatMsg, false, "OK"},
 			{0, BufResponseLine, false, "HTTP/1.1 200 OK"},
@@ -123,6 +124,9 @@ var parserCases = []parserCase{
 		want: []want{
 			{0, BufRequestBody, true, "hello world"},
 			{0, BufResponseBody, false, "abc0123456789"},
+			// Trailers are not headers, but Suricata appends them to the raw block.
+			{0, BufHeader, true, "Host: h\r\nTransfer-Encoding: chunked\r\n"},
+			{0, BufHeaderRaw, true, "Host: h\r\nTransfer-Encoding: chunked\r\n\r\nX-Trailer: t\r\n\r\n"},
 		},
 	},
 	{
@@ -180,6 +184,8 @@ var parserCases = []parserCase{
 			{0, BufHeader, true, "Host: h\r\nX-Long: first  second\tthird\r\nAccept: a, b\r\n"},
 			{0, BufAccept, true, "a, b"},
 			{0, BufHeaderNames, true, "\r\nHost\r\nX-Long\r\nAccept\r\n\r\n"},
+			// http.start is built from the normalized headers, not the raw block.
+			{0, BufStart, true, "GET / HTTP/1.1\r\nHost: h\r\nX-Long: first  second\tthird\r\nAccept: a, b\r\n\r\n"},
 		},
 	},
 	{
@@ -215,7 +221,8 @@ var parserCases = []parserCase{
 			{0, BufURIRaw, true, "http://User@WWW.Example.ORG.:81/a/./b/../c%2fd?x=%2F#frag"},
 			// libhtp takes the host from the URI over the Host header.
 			{0, BufHost, true, "www.example.org"},
-			{0, BufHostRaw, true, "WWW.Example.ORG."},
+			// http.host.raw is libhtp's parsed_uri hostname, normalized.
+			{0, BufHostRaw, true, "www.example.org"},
 		},
 	},
 	{

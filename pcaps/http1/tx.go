@@ -1,7 +1,5 @@
 package http1
 
-import "bytes"
-
 // Tx is one request/response exchange. Its fields fill in as the Conn
 // parses; read them through the methods, which return slices owned by the
 // Tx (see the package doc for how long they stay valid).
@@ -250,7 +248,7 @@ func (tx *Tx) responseBuffer(b Buffer) ([]byte, bool) {
 // buildDerived assembles http.header, http.header_names and http.start from a
 // header table the way Suricata 7 does (detect-http-header.c,
 // detect-http-header-names.c, detect-http-start.c).
-func buildDerived(d *derived, hs []Header, startLine, raw []byte, toServer bool) {
+func buildDerived(d *derived, hs []Header, startLine []byte, toServer bool) {
 	skip := "Set-Cookie"
 	if toServer {
 		skip = "Cookie"
@@ -271,5 +269,15 @@ func buildDerived(d *derived, hs []Header, startLine, raw []byte, toServer bool)
 	}
 	names = append(names, "\r\n"...)
 	d.header, d.names = hb, names
-	d.start = bytes.Join([][]byte{startLine, raw}, []byte("\r\n"))
+	// http.start is the start line and every header (Cookie included) in
+	// normalized form, with the blank line when there are headers.
+	st := make([]byte, 0, len(startLine)+n+4)
+	st = append(append(st, startLine...), "\r\n"...)
+	for _, h := range hs {
+		st = append(append(append(append(st, h.Name...), ": "...), h.Value...), "\r\n"...)
+	}
+	if len(hs) > 0 {
+		st = append(st, "\r\n"...)
+	}
+	d.start = st
 }

@@ -13,8 +13,10 @@ func (c *Conn) parseRequestURI(tx *Tx) {
 	}
 	tx.uri = normalizeParts(nil, u)
 	if u.hasHost {
-		tx.hostRaw = u.hostname
+		// Suricata's http.host.raw reads libhtp's parsed_uri hostname,
+		// which is the normalized one: the same bytes as http.host.
 		tx.host = normalizeHostname(nil, urlDecode(nil, u.hostname, true))
+		tx.hostRaw = tx.host
 		tx.hasHost = true
 	}
 }

@@ -89,6 +89,7 @@ type scanner struct {
 	queue  []candidate
 	mrecs  []matchRec
 	mbufs  [][]byte // buffer inspected by each recorded match (views)
+	mnames []string // and its name
 	thresh map[threshKey]*threshState
 	hdr    []byte // scratch for multi-buffer instances
 }
@@ -128,6 +129,7 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 	sc.queue = sc.queue[:0]
 	sc.mrecs = sc.mrecs[:0]
 	sc.mbufs = sc.mbufs[:0]
+	sc.mnames = sc.mnames[:0]
 	var fs *flowState
 	if p.Flow != nil {
 		fs = sc.flowState(p.Flow)
@@ -302,19 +304,19 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 				if stream != nil {
 					if sc.s.inspectList(r.payload, stream, streamOff) {
 						matched = true
-						sc.keepMatches(stream)
+						sc.keepMatches(stream, "stream")
 					}
 				}
 				if !matched && !pseudo && !addedToStream && !r.streamOnly {
 					if sc.s.inspectList(r.payload, p.Payload, 0) {
 						matched = true
-						sc.keepMatches(p.Payload)
+						sc.keepMatches(p.Payload, "")
 					}
 				}
 			} else if !pseudo {
 				if sc.s.inspectList(r.payload, p.Payload, 0) {
 					matched = true
-					sc.keepMatches(p.Payload)
+					sc.keepMatches(p.Payload, "")
 				}
 			}
 			if !matched {
@@ -388,9 +390,10 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				if !sc.s.inspectList(r.payload, h, 0) {
 					sc.mrecs = sc.mrecs[:mstart]
 					sc.mbufs = sc.mbufs[:mstart]
+					sc.mnames = sc.mnames[:mstart]
 					continue
 				}
-				sc.keepMatches(h)
+				sc.keepMatches(h, "stream")
 			}
 			sc.postMatch(r, fs)
 			sc.enqueue(r, ts.id, ts.tx, mstart)
@@ -433,6 +436,7 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 			if !sc.multiMatch(b, tx) {
 				sc.mrecs = sc.mrecs[:start]
 				sc.mbufs = sc.mbufs[:start]
+				sc.mnames = sc.mnames[:start]
 				return false
 			}
 			continue
@@ -441,21 +445,24 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 		if !ok {
 			sc.mrecs = sc.mrecs[:start]
 			sc.mbufs = sc.mbufs[:start]
+			sc.mnames = sc.mnames[:start]
 			return false
 		}
 		for _, sz := range b.sizes {
 			if !sz.match(len(data)) {
 				sc.mrecs = sc.mrecs[:start]
 				sc.mbufs = sc.mbufs[:start]
+				sc.mnames = sc.mnames[:start]
 				return false
 			}
 		}
 		if !sc.s.inspectList(b.ops, data, 0) {
 			sc.mrecs = sc.mrecs[:start]
 			sc.mbufs = sc.mbufs[:start]
+			sc.mnames = sc.mnames[:start]
 			return false
 		}
-		sc.keepMatches(data)
+		sc.keepMatches(data, b.name)
 	}
 	return true
 }
@@ -476,7 +483,7 @@ func (sc *scanner) multiMatch(b *bufList, tx *http1.Tx) bool {
 		}
 		if ok && sc.s.inspectList(b.ops, sc.hdr, 0) {
 			// The scratch header is reused: keep a copy for the alert.
-			sc.keepMatches(append([]byte(nil), sc.hdr...))
+			sc.keepMatches(append([]byte(nil), sc.hdr...), b.name)
 			return true
 		}
 	}
@@ -484,7 +491,7 @@ func (sc *scanner) multiMatch(b *bufList, tx *http1.Tx) bool {
 }
 
 // keepMatches moves the scratch's recorded matches to the packet's list.
-func (sc *scanner) keepMatches(buf []byte) {
+func (sc *scanner) keepMatches(buf []byte, name string) {
 	n := sc.s.nmatches
 	if n > maxMatches {
 		n = maxMatches
@@ -492,6 +499,7 @@ func (sc *scanner) keepMatches(buf []byte) {
 	for i := 0; i < n; i++ {
 		sc.mrecs = append(sc.mrecs, sc.s.matches[i])
 		sc.mbufs = append(sc.mbufs, buf)
+		sc.mnames = append(sc.mnames, name)
 	}
 }
 
@@ -716,7 +724,7 @@ func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
 	for i := c.mstart; i < c.mstart+c.nmatch && i < len(sc.mrecs); i++ {
 		m := sc.mrecs[i]
 		data := append([]byte(nil), sc.mbufs[i]...)
-		a.Matches = append(a.Matches, Match{Start: m.start, End: m.end, Data: data})
+		a.Matches = append(a.Matches, Match{Buffer: sc.mnames[i], Start: m.start, End: m.end, Data: data})
 	}
 	return a
 }

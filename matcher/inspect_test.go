@@ -1,0 +1,110 @@
+package matcher
+
+import (
+	"testing"
+
+	"github.com/sigtool/sigtool/sigparse"
+)
+
+// payloadOps compiles the options of one rule and returns its payload list.
+func payloadOps(t *testing.T, opts string) []op {
+	t.Helper()
+	r, err := sigparse.ParseRule(`alert tcp any any -> any any (`+opts+` sid:1;)`, sigparse.Options{Dialect: sigparse.DialectSuricata})
+	if err != nil {
+		t.Fatalf("parse %q: %v", opts, err)
+	}
+	e, err := Compile([]*sigparse.Rule{r}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ne := e.NotEvaluated(); len(ne) > 0 {
+		t.Fatalf("%q not evaluated: %+v", opts, ne)
+	}
+	return e.rules[0].payload
+}
+
+// TestInspect pins the payload semantics of Suricata's content inspection
+// (detect-engine-content-inspection.c and the keyword documentation).
+func TestInspect(t *testing.T) {
+	tests := []struct {
+		name string
+		opts string
+		buf  string
+		want bool
+	}{
+		{"content", `content:"abc";`, "xxabc", true},
+		{"case sensitive", `content:"ABC";`, "xxabc", false},
+		{"nocase", `content:"ABC"; nocase;`, "xxabc", true},
+		{"hex", `content:"|61 62|c";`, "abc", true},
+		{"depth in", `content:"abc"; depth:4;`, "xabc", true},
+		{"depth out", `content:"abc"; depth:4;`, "xxabc", false},
+		{"offset in", `content:"abc"; offset:2;`, "abcabc", true},
+		{"offset out", `content:"abc"; offset:4;`, "abcabc", false},
+		{"depth counts from offset", `content:"abc"; offset:2; depth:3;`, "xxabc", true},
+		{"depth counts from offset out", `content:"abc"; offset:2; depth:3;`, "xxxabc", false},
+		{"distance", `content:"a"; content:"b"; distance:1;`, "a_b", true},
+		{"distance too close", `content:"a"; content:"b"; distance:1;`, "ab", false},
+		{"within", `content:"a"; content:"b"; within:2;`, "a_b", true},
+		{"within too far", `content:"a"; content:"b"; within:2;`, "a__b", false},
+		{"distance and within", `content:"a"; content:"b"; distance:1; within:2;`, "a__b", true},
+		{"distance and within too far", `content:"a"; content:"b"; distance:1; within:2;`, "a___b", false},
+		{"negative distance", `content:"bc"; content:"ab"; distance:-3; within:2;`, "abc", true},
+		{"relative retries earlier content", `content:"a"; content:"b"; distance:0; within:1;`, "a_ab", true},
+		{"retry chain", `content:"a"; content:"b"; distance:0; within:1; content:"c"; distance:0; within:1;`, "ab_abx_abc", true},
+		{"absolute content is independent", `content:"b"; content:"a";`, "ab", true},
+		{"negated absent", `content:!"evil";`, "good", true},
+		{"negated present", `content:!"evil";`, "so evil", false},
+		{"negated relative absent", `content:"a"; content:!"b"; within:1;`, "ac", true},
+		{"negated relative present", `content:"a"; content:!"b"; within:1;`, "ab", false},
+		{"startswith", `content:"GET"; startswith;`, "GET /", true},
+		{"startswith not at start", `content:"GET"; startswith;`, " GET /", false},
+		{"endswith", `content:".exe"; endswith;`, "a.exe", true},
+		{"endswith not at end", `content:".exe"; endswith;`, "a.exe?", false},
+		{"endswith later occurrence", `content:"ab"; endswith;`, "abxab", true},
+		{"isdataat absolute", `isdataat:4;`, "abcde", true},
+		{"isdataat absolute at len", `isdataat:5;`, "abcde", false},
+		{"isdataat relative counts to the end", `content:"a"; isdataat:4,relative;`, "abcde", true},
+		{"isdataat relative past end", `content:"a"; isdataat:5,relative;`, "abcde", false},
+		{"isdataat negated", `content:"a"; isdataat:!1,relative;`, "xa", true},
+		{"pcre", `pcre:"/a.c/";`, "xxabc", true},
+		{"pcre i", `pcre:"/ABC/i";`, "abc", true},
+		{"pcre relative anchors after match", `content:"A"; pcre:"/^B/R";`, "AB", true},
+		{"pcre relative anchor fails", `content:"A"; pcre:"/^B/R";`, "ACB", false},
+		{"pcre negated", `content:"a"; pcre:!"/zz/";`, "abc", true},
+		{"pcre high byte", `pcre:"/\xff\x00/";`, "a\xff\x00", true},
+		{"pcre lookahead", `pcre:"/foo(?!bar)/";`, "foobar foobaz", true},
+		{"pcre backreference", `pcre:"/(ab)\1/";`, "xabab", true},
+		{"byte_test big endian", `byte_test:2,>,255,0;`, "\x01\x00", true},
+		{"byte_test little endian", `byte_test:2,=,1,0,little;`, "\x01\x00", true},
+		{"byte_test negated", `byte_test:1,!=,5,0;`, "\x05", false},
+		{"byte_test string dec", `content:"len="; byte_test:3,=,123,0,relative,string,dec;`, "len=123", true},
+		{"byte_test bitmask", `byte_test:1,=,1,0,bitmask 0xf0;`, "\x1f", true},
+		{"byte_test out of data", `byte_test:4,>,0,2;`, "abc", false},
+		{"byte_jump relative", `content:"L"; byte_jump:1,0,relative; content:"Z"; within:1;`, "L\x02xxZ", true},
+		{"byte_jump relative miss", `content:"L"; byte_jump:1,0,relative; content:"Z"; within:1;`, "L\x02xZ", false},
+		{"byte_extract as distance", `byte_extract:1,0,n; content:"Z"; distance:n; within:1;`, "\x02abZ", true},
+		{"byte_extract as distance miss", `byte_extract:1,0,n; content:"Z"; distance:n; within:1;`, "\x01abZ", false},
+	}
+	var s scratch
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ops := payloadOps(t, tc.opts)
+			if got := s.inspectList(ops, []byte(tc.buf), 0); got != tc.want {
+				t.Errorf("%s on %q = %v, want %v", tc.opts, tc.buf, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestInspectStreamOffset: depth and offset count from the start of the
+// stream, not of the chunk being inspected.
+func TestInspectStreamOffset(t *testing.T) {
+	var s scratch
+	ops := payloadOps(t, `content:"GET"; depth:3;`)
+	if s.inspectList(ops, []byte("GET /"), 100) {
+		t.Error("depth:3 matched in a chunk starting at stream offset 100")
+	}
+	if !s.inspectList(ops, []byte("GET /"), 0) {
+		t.Error("depth:3 did not match at stream offset 0")
+	}
+}

@@ -35,6 +35,10 @@ type side struct {
 	closed    bool
 }
 
+// maxLiveTx bounds the transactions a Conn keeps (Suricata's default
+// max-tx for HTTP/1 is 512).
+const maxLiveTx = 512
+
 // Conn parses the HTTP/1.x exchanged over one TCP connection.
 //
 // Feed the client's bytes to Request and the server's to Response in stream
@@ -96,6 +100,12 @@ func (c *Conn) Updated() []*Tx {
 	n := 0
 	for n < len(c.txs) && c.txs[n].done() && c.txs[n].reported == c.txs[n].progress &&
 		c.txs[n] != c.req.tx && c.txs[n] != c.resp.tx {
+		n++
+	}
+	// Bound the live list as Suricata's max-tx (512) does: requests that
+	// never see a response must not make a long connection grow without
+	// limit. The oldest already-reported ones go first.
+	for n < len(c.txs)-maxLiveTx && c.txs[n] != c.req.tx && c.txs[n] != c.resp.tx {
 		n++
 	}
 	if n > 0 {

@@ -507,3 +507,29 @@ func TestBufferNoAlloc(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestUpdatedNoAlloc(t *testing.T) {
+	c := NewConn(Config{})
+	c.Request([]byte("GET / HTTP/1.1\r\nHost: h\r\n\r\n"))
+	c.Updated()
+	allocs := testing.AllocsPerRun(100, func() {
+		c.Request(nil)
+		c.Updated()
+	})
+	assert.Zero(t, allocs)
+}
+
+// TestLiveTxBounded checks that requests that are never answered do not
+// make the Conn's memory grow without bound.
+func TestLiveTxBounded(t *testing.T) {
+	c := NewConn(Config{})
+	for i := 0; i < 2000; i++ {
+		c.Request([]byte("GET /x HTTP/1.1\r\nHost: h\r\n\r\n"))
+		c.Updated()
+	}
+	assert.LessOrEqual(t, len(c.Transactions()), maxLiveTx+1)
+	c.Response([]byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+	u := c.Updated()
+	require.Len(t, u, 1)
+	assert.True(t, u[0].Progress().Has(ResponseComplete))
+}

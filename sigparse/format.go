@@ -94,6 +94,11 @@ func writeOption(b *strings.Builder, o *Option) {
 	if o.HasArg {
 		b.WriteByte(':')
 		b.WriteString(o.Arg)
+		if !evenBackslashes(o.Arg) {
+			// A last option written without ';' may end in a backslash;
+			// a space keeps it from escaping the ';' (the parser trims it).
+			b.WriteByte(' ')
+		}
 	}
 	b.WriteByte(';')
 }

@@ -278,6 +278,7 @@ func (p *parser) splitOptions(rr *rawRule, from, to int) {
 		}
 		o.End = rr.it.pos(i)
 		if !validName(name) {
+			o.Name = name // as written, so that printing keeps it
 			p.errorf(rr.it, nameStart, nameStart+len(name), disabled, "invalid option name %q", name)
 			o.Invalid = true
 			o.Err = p.errs[len(p.errs)-1]

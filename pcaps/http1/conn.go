@@ -207,6 +207,7 @@ func (c *Conn) CloseRequest() {
 	if s.ph == phProbe09 {
 		c.finish09(s.tx)
 	}
+	c.closeHeaders(s, true)
 }
 
 // CloseResponse reports that the server's stream ended: a body delimited by
@@ -226,6 +227,7 @@ func (c *Conn) CloseResponse() {
 		}
 	}
 	s.closed = true
+	c.closeHeaders(s, false)
 	if s.ph == phBodyClose {
 		c.endBody(s)
 	}
@@ -464,7 +466,6 @@ func (c *Conn) headerBytes(s *side, data []byte, toServer bool) []byte {
 	rest, ok := nextLine(s, data, c.cfg.MaxHeaderBytes)
 	raw := data[:len(data)-len(rest)]
 	tx := s.tx
-	trailer := s.ph == phTrailers
 	// Suricata collects trailer lines into the raw header buffer too (its
 	// header-data callback is registered for trailer data as well).
 	s.hdrBytes += len(raw)
@@ -478,7 +479,15 @@ func (c *Conn) headerBytes(s *side, data []byte, toServer bool) []byte {
 	if !ok {
 		return rest
 	}
-	line := chomp(s.line)
+	c.headerLine(s, chomp(s.line), toServer)
+	s.line = s.line[:0]
+	return rest
+}
+
+// headerLine handles one complete header (or trailer) line, without its
+// terminator; an empty line ends the block.
+func (c *Conn) headerLine(s *side, line []byte, toServer bool) {
+	trailer := s.ph == phTrailers
 	switch {
 	case len(line) == 0:
 		if s.hasPend {
@@ -492,13 +501,12 @@ func (c *Conn) headerBytes(s *side, data []byte, toServer bool) []byte {
 		} else {
 			c.responseHeadersDone(s)
 		}
-		return rest
 	case isLWS(line[0]) && s.hasPend:
 		// Folding: the continuation, leading whitespace included, is
 		// appended to the previous line (libhtp keeps it verbatim).
 		s.pending = append(s.pending, line...)
 		s.folded = true
-		tx.flags |= FlagFolding
+		s.tx.flags |= FlagFolding
 	default:
 		if s.hasPend {
 			c.addHeader(s, toServer, trailer)
@@ -507,8 +515,20 @@ func (c *Conn) headerBytes(s *side, data []byte, toServer bool) []byte {
 		s.hasPend = true
 		s.folded = false
 	}
+}
+
+// closeHeaders ends a header block cut off by the end of the stream, as
+// libhtp does when the stream closes in its header state: the partial line
+// and the pending header count, and the headers are complete.
+func (c *Conn) closeHeaders(s *side, toServer bool) {
+	if s.ph != phHeaders && s.ph != phTrailers {
+		return
+	}
+	if line := chomp(s.line); len(line) > 0 {
+		c.headerLine(s, line, toServer)
+	}
 	s.line = s.line[:0]
-	return rest
+	c.headerLine(s, nil, toServer)
 }
 
 // addHeader parses s.pending into a name and value and adds it to the

@@ -293,6 +293,21 @@ var parserCases = []parserCase{
 		ntx:  1, flags: []Flags{FlagContentLengthBad},
 	},
 	{
+		// suricata-verify http-close-headers: the server closes in the
+		// middle of its headers; libhtp still completes them.
+		name: "connection closes during the headers",
+		req:  "GET / HTTP/1.1\r\nHost: 100.64.0.200\r\nUser-Agent: python-requests/2.21.0",
+		resp: "HTTP/1.0 200 OK\nServer:ng1nx\r\n",
+		ntx:  1, progress: []Progress{done},
+		want: []want{
+			{0, BufUserAgent, true, "python-requests/2.21.0"},
+			{0, BufHeader, true, "Host: 100.64.0.200\r\nUser-Agent: python-requests/2.21.0\r\n"},
+			{0, BufHeader, false, "Server: ng1nx\r\n"},
+			{0, BufHeaderRaw, false, "Server:ng1nx\r\n"},
+			{0, BufResponseBody, false, "<none>"},
+		},
+	},
+	{
 		name: "response with no request",
 		req:  "",
 		resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",

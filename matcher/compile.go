@@ -56,6 +56,10 @@ type bufList struct {
 	buf   http1.Buffer
 	ops   []op
 	sizes []sizeCmp // bsize/urilen on this buffer
+	// need is the longest positive content of the list: the buffer
+	// cannot match without it, so it is looked for first.
+	need     []byte
+	needFold bool
 	// multi is set for Suricata's multi-buffers http.request_header and
 	// http.response_header: one "Name: value" instance per header, the
 	// list matching when any instance does.
@@ -114,6 +118,10 @@ type rule struct {
 	// per packet even on TCP streams.
 	requirePacket bool
 	hasContent    bool // the payload list has a content
+	// payNeed is the payload list's longest positive content (see
+	// bufList.need).
+	payNeed     []byte
+	payNeedFold bool
 	streamOnly    bool
 	ipOnly        bool
 	nvars         int
@@ -600,8 +608,10 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 			r.hasContent = true
 		}
 	}
+	r.payNeed, r.payNeedFold = needed(r.payload)
 	for _, name := range order {
 		l := lists[name]
+		l.need, l.needFold = needed(l.ops)
 		switch name {
 		case "http.request_header":
 			l.multi, l.multiSrv, l.buf = true, true, http1.BufUserAgent // request-only, ready with the headers
@@ -705,6 +715,22 @@ func fallbackPCRE(arg, sticky string) (*sigparse.PCRE, bool) {
 		}
 	}
 	return pc, true
+}
+
+// needed returns the longest content a list cannot match without: a
+// positive content with no byte_extract variable in its pattern position.
+// Checking it first is a verdict-preserving shortcut.
+func needed(ops []op) ([]byte, bool) {
+	var best []byte
+	fold := false
+	for i := range ops {
+		o := &ops[i]
+		if o.kind != opContent || o.negated || len(o.pat) <= len(best) {
+			continue
+		}
+		best, fold = o.pat, o.nocase
+	}
+	return best, fold
 }
 
 func knownBuffer(name string) bool {

@@ -301,19 +301,19 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 			// where content rules alert on the packet and the stream.
 			isStreamRule := proto == pcaps.ProtoTCP && !r.requirePacket && r.hasContent && (r.proto == protoTCP || r.proto == protoHTTP || r.proto == protoIP)
 			if isStreamRule {
-				if stream != nil {
+				if stream != nil && has(stream, r.payNeed, r.payNeedFold) {
 					if sc.s.inspectList(r.payload, stream, streamOff) {
 						matched = true
 						sc.keepMatches(stream, "stream")
 					}
 				}
-				if !matched && !pseudo && !addedToStream && !r.streamOnly {
+				if !matched && !pseudo && !addedToStream && !r.streamOnly && has(p.Payload, r.payNeed, r.payNeedFold) {
 					if sc.s.inspectList(r.payload, p.Payload, 0) {
 						matched = true
 						sc.keepMatches(p.Payload, "")
 					}
 				}
-			} else if !pseudo {
+			} else if !pseudo && has(p.Payload, r.payNeed, r.payNeedFold) {
 				if sc.s.inspectList(r.payload, p.Payload, 0) {
 					matched = true
 					sc.keepMatches(p.Payload, "")
@@ -456,7 +456,7 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 				return false
 			}
 		}
-		if !sc.s.inspectList(b.ops, data, 0) {
+		if !has(data, b.need, b.needFold) || !sc.s.inspectList(b.ops, data, 0) {
 			sc.mrecs = sc.mrecs[:start]
 			sc.mbufs = sc.mbufs[:start]
 			sc.mnames = sc.mnames[:start]
@@ -465,6 +465,11 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 		sc.keepMatches(data, b.name)
 	}
 	return true
+}
+
+// has reports whether need occurs in buf (always true for an empty need).
+func has(buf, need []byte, fold bool) bool {
+	return len(need) == 0 || index(buf, need, fold) >= 0
 }
 
 // multiMatch inspects each header of a multi-buffer as "Name: value".

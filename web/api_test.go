@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -229,9 +231,10 @@ func TestRunLimit(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
-	var got []string
+	var got, gotPcaps []string
 	_, h := testServer(t, func(o *Options) {
-		o.Exporters = []Exporter{{Name: "sids", Label: "SIDs", Filename: "sids.txt", Write: func(w2 io.Writer, rules []*sigparse.Rule) error {
+		o.Exporters = []Exporter{{Name: "sids", Label: "SIDs", Filename: "sids.txt", Write: func(_ context.Context, w2 io.Writer, rules []*sigparse.Rule, pcaps []string) error {
+			gotPcaps = append(gotPcaps, pcaps...)
 			for _, r := range rules {
 				got = append(got, r.Msg())
 				fmt.Fprintln(w2, r.SID())
@@ -255,7 +258,7 @@ func TestExport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := c.postForm(tt.target, map[string]string{"rules": tt.rules, csrfField: tok}, nil)
+			w := c.postForm(tt.target, map[string]string{"rules": tt.rules, "pcap": "corpus/kryptik-checkin.pcap", csrfField: tok}, nil)
 			require.Equal(t, tt.status, w.Code, w.Body.String())
 			assert.Equal(t, tt.disposition, w.Header().Get("Content-Disposition"))
 			assert.Contains(t, w.Body.String(), tt.body)
@@ -267,4 +270,7 @@ func TestExport(t *testing.T) {
 		})
 	}
 	assert.Equal(t, []string{"ET TROJAN Win32/Kryptik.ABUD Checkin"}, got)
+	// The hook gets the chosen corpus capture as a server path.
+	require.Len(t, gotPcaps, 1)
+	assert.Equal(t, "kryptik-checkin.pcap", filepath.Base(gotPcaps[0]))
 }

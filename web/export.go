@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,8 +20,11 @@ type Exporter struct {
 	Label       string // button text
 	Filename    string // suggested download name
 	ContentType string
-	// Write writes the export of the parsed, enabled rules to w.
-	Write func(w io.Writer, rules []*sigparse.Rule) error
+	// Write writes the export of the parsed, enabled rules to w. pcaps
+	// are the server-side paths of the corpus capture chosen in the form
+	// (none when the user chose none or uploaded one), for exports that
+	// bundle evidence. ctx ends with the request or after RunTimeout.
+	Write func(ctx context.Context, w io.Writer, rules []*sigparse.Rule, pcaps []string) error
 }
 
 func validExporterName(s string) bool {
@@ -89,7 +93,13 @@ func (s *Server) exportSubmit(c *gin.Context) {
 				enabled = append(enabled, r)
 			}
 		}
-		if err := ex.Write(&buf, enabled); err != nil {
+		var pcaps []string
+		if p, ok := s.corpus.lookup(c.PostForm("pcap")); ok {
+			pcaps = append(pcaps, p.Path)
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.RunTimeout)
+		defer cancel()
+		if err := ex.Write(ctx, &buf, enabled, pcaps); err != nil {
 			s.renderError(c, http.StatusUnprocessableEntity, err.Error(), nil)
 			return
 		}

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/sigtool/sigtool/export"
+	"github.com/sigtool/sigtool/sigparse"
 	"github.com/sigtool/sigtool/web"
 )
 
@@ -72,7 +75,38 @@ folders; --rules files and folders are browsable on the rules page.`)
 }
 
 // serveExporters lists the downloads the draft page offers beside the
-// .rules file.
-// TODO(web): add the export package's ET bundle, iptables and nftables
-// writers here once it provides them.
-func serveExporters() []web.Exporter { return nil }
+// .rules file, all from package export with its defaults (Suricata's
+// variables, DROP after LOG, chain SIGTOOL), as sigtool export writes them.
+func serveExporters() []web.Exporter {
+	translate := func(f export.Format, write func(*export.Translation, io.Writer) error) func(context.Context, io.Writer, []*sigparse.Rule, []string) error {
+		return func(_ context.Context, w io.Writer, rules []*sigparse.Rule, _ []string) error {
+			t, err := export.Translate(rules, f, export.Options{})
+			if err != nil {
+				return err
+			}
+			return write(t, w)
+		}
+	}
+	return []web.Exporter{
+		{
+			Name: "et", Label: "ET submission bundle (.tar.gz)", Filename: "et-submission.tar.gz", ContentType: "application/gzip",
+			// The bundle carries the capture chosen on the form as its
+			// true positive; with none it holds the rule and its report.
+			Write: func(ctx context.Context, w io.Writer, rules []*sigparse.Rule, pcaps []string) error {
+				b, err := export.BuildBundle(ctx, rules, export.BundleOptions{Version: sigtoolVersion(), Pcaps: pcaps})
+				if err != nil {
+					return err
+				}
+				return b.WriteArchive(w, "et-submission.tar.gz")
+			},
+		},
+		{
+			Name: "iptables", Label: "iptables-restore", Filename: "sigtool.iptables", ContentType: "text/plain; charset=utf-8",
+			Write: translate(export.IPTables, func(t *export.Translation, w io.Writer) error { return t.WriteIPTablesRestore(w, sigtoolVersion()) }),
+		},
+		{
+			Name: "nftables", Label: "nftables", Filename: "sigtool.nft", ContentType: "text/plain; charset=utf-8",
+			Write: translate(export.NFTables, func(t *export.Translation, w io.Writer) error { return t.WriteNFT(w, sigtoolVersion()) }),
+		},
+	}
+}

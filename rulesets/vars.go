@@ -159,23 +159,28 @@ func (e *VarError) Error() string {
 	return fmt.Sprintf("undefined variable $%s", e.Name)
 }
 
-// maxExpansion bounds the length of an expanded value, so a definition that
-// doubles at each level ("A: [$B,$B]", "B: [$C,$C]", ...) cannot exhaust
-// memory.
-const maxExpansion = 1 << 20
+// maxExpansion bounds the length of an expanded value, and maxRefs the
+// number of references followed, so a definition that doubles at each
+// level ("A: [$B,$B]", "B: [$C,$C]", ...) can exhaust neither memory nor
+// time, even when the innermost value is empty.
+const (
+	maxExpansion = 1 << 20
+	maxRefs      = 10000
+)
 
 // Expand replaces every $NAME in value with the fully expanded definition of
 // NAME in vars, recursively, as Suricata does when it parses an address or
 // port. It fails with a *VarError on an undefined or cyclic variable.
 func Expand(vars map[string]string, value string) (string, error) {
 	var b strings.Builder
-	if err := expandInto(&b, vars, value, nil); err != nil {
+	refs := 0
+	if err := expandInto(&b, &refs, vars, value, nil); err != nil {
 		return "", err
 	}
 	return b.String(), nil
 }
 
-func expandInto(b *strings.Builder, vars map[string]string, value string, chain []string) error {
+func expandInto(b *strings.Builder, refs *int, vars map[string]string, value string, chain []string) error {
 	for i := 0; i < len(value); {
 		c := value[i]
 		if c != '$' {
@@ -192,6 +197,9 @@ func expandInto(b *strings.Builder, vars map[string]string, value string, chain 
 			return fmt.Errorf("%q: \"$\" not followed by a variable name", value)
 		}
 		i = j
+		if *refs++; *refs > maxRefs {
+			return fmt.Errorf("variable $%s: more than %d nested references", name, maxRefs)
+		}
 		next := append(slices.Clip(chain), name)
 		if slices.Contains(chain, name) {
 			return &VarError{Name: name, Chain: next, Cycle: true}
@@ -200,7 +208,7 @@ func expandInto(b *strings.Builder, vars map[string]string, value string, chain 
 		if !ok {
 			return &VarError{Name: name, Chain: next}
 		}
-		if err := expandInto(b, vars, def, next); err != nil {
+		if err := expandInto(b, refs, vars, def, next); err != nil {
 			return err
 		}
 		if b.Len() > maxExpansion {

@@ -86,7 +86,7 @@ func TestExpandBlowupBounded(t *testing.T) {
 	}
 	vars["Z"] = "1.2.3.4"
 	_, err := Expand(vars, "$A")
-	assert.ErrorContains(t, err, "expands to more than")
+	assert.ErrorContains(t, err, "more than")
 }
 
 func TestOverrides(t *testing.T) {
@@ -135,4 +135,15 @@ func TestReadSuricataVars(t *testing.T) {
 	empty, err := ReadSuricataVars("x.yaml", []byte("outputs: []\n"))
 	require.NoError(t, err)
 	assert.Empty(t, empty)
+}
+
+func TestExpandEmptyBlowupBounded(t *testing.T) {
+	vars := map[string]string{}
+	names := "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	for i := 0; i+1 < len(names); i++ {
+		vars[names[i:i+1]] = "$" + names[i+1:i+2] + "$" + names[i+1:i+2]
+	}
+	vars["Z"] = ""
+	_, err := Expand(vars, "$A")
+	assert.ErrorContains(t, err, "nested references")
 }

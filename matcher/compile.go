@@ -122,9 +122,9 @@ type rule struct {
 	// bufList.need).
 	payNeed     []byte
 	payNeedFold bool
-	streamOnly    bool
-	ipOnly        bool
-	nvars         int
+	streamOnly  bool
+	ipOnly      bool
+	nvars       int
 	// fast is the rule's fast pattern per buffer: the content a
 	// multi-pattern prefilter can key on without changing verdicts.
 	fast *Fast

@@ -108,3 +108,13 @@ func TestInspectStreamOffset(t *testing.T) {
 		t.Error("depth:3 did not match at stream offset 0")
 	}
 }
+
+func TestPCRENamedGroups(t *testing.T) {
+	var s scratch
+	ops := payloadOps(t, `pcre:"/(?P<q>[\x22\x27])a(?P=q)/";`)
+	for buf, want := range map[string]bool{`x"a"`: true, `x'a'`: true, `x"a'`: false} {
+		if got := s.inspectList(ops, []byte(buf), 0); got != want {
+			t.Errorf("on %q = %v, want %v", buf, got, want)
+		}
+	}
+}

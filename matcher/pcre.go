@@ -80,7 +80,7 @@ func compilePCRE(pattern, flags string, negated bool) (*pcreProg, error) {
 	if ungreedy {
 		return nil, fmt.Errorf("pcre flag G with a pattern RE2 cannot run is not supported")
 	}
-	re, err := regexp2.Compile(body, btOpts)
+	re, err := regexp2.Compile(pcreToNET(body), btOpts)
 	if err != nil {
 		return nil, fmt.Errorf("pcre %q: %v", pattern, err)
 	}
@@ -110,7 +110,7 @@ func hasHighByte(p string) bool {
 // groups, possessive quantifiers and backreferences.
 func needsBacktracking(p string) bool {
 	if strings.Contains(p, "(?=") || strings.Contains(p, "(?!") || strings.Contains(p, "(?<=") ||
-		strings.Contains(p, "(?<!") || strings.Contains(p, "(?>") {
+		strings.Contains(p, "(?<!") || strings.Contains(p, "(?>") || strings.Contains(p, "(?P=") {
 		return true
 	}
 	for i := 0; i+1 < len(p); i++ {
@@ -144,4 +144,35 @@ func (p *pcreProg) find(buf []byte, start int) (int, int, bool) {
 		return 0, 0, false
 	}
 	return start + m.Index, start + m.Index + m.Length, true
+}
+
+// pcreToNET rewrites the PCRE spellings regexp2 (.NET syntax) lacks:
+// Python-style named groups (?P<n>...) become (?<n>...) and named
+// backreferences (?P=n) become \k<n>. Escaped text is left alone.
+func pcreToNET(p string) string {
+	if !strings.Contains(p, "(?P") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		switch {
+		case p[i] == '\\' && i+1 < len(p):
+			b.WriteString(p[i : i+2])
+			i++
+		case strings.HasPrefix(p[i:], "(?P<"):
+			b.WriteString("(?<")
+			i += 3
+		case strings.HasPrefix(p[i:], "(?P="):
+			end := strings.IndexByte(p[i:], ')')
+			if end < 0 {
+				b.WriteString(p[i:])
+				return b.String()
+			}
+			b.WriteString(`\k<` + p[i+4:i+end] + ">")
+			i += end
+		default:
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String()
 }

@@ -21,6 +21,16 @@ alert tcp any any -> any any (msg:"stream: image.php anywhere in the client stre
 alert http any any -> any any (msg:"raw uri keeps the percent-encoding"; content:"/imagedump/"; http_raw_uri; sid:3; rev:1;)
 `
 
+// stateRules exercise flowbits ordering and thresholds.
+const stateRules = `alert http any any -> any any (msg:"checker"; flow:to_server; flowbits:isnotset,seen_a; http.uri; content:"/"; sid:16; rev:1;)
+alert http any any -> any any (msg:"setter"; flow:to_server; http.uri; content:"/a"; flowbits:set,seen_a; flowbits:noalert; sid:10; rev:1;)
+alert http any any -> any any (msg:"isset"; flow:to_client; flowbits:isset,seen_a; http.stat_code; content:"200"; sid:11; rev:1;)
+alert http any any -> any any (msg:"limit"; flow:to_server; http.method; content:"GET"; threshold:type limit, track by_src, count 2, seconds 60; sid:12; rev:1;)
+alert http any any -> any any (msg:"threshold"; flow:to_server; http.method; content:"GET"; threshold:type threshold, track by_src, count 2, seconds 60; sid:13; rev:1;)
+alert http any any -> any any (msg:"detection_filter"; flow:to_server; http.method; content:"GET"; detection_filter:track by_src, count 2, seconds 60; sid:14; rev:1;)
+alert http any any -> any any (msg:"both"; flow:to_server; http.method; content:"GET"; threshold:type both, track by_src, count 2, seconds 60; sid:15; rev:1;)
+`
+
 var (
 	client  = netip.MustParseAddrPort("192.168.1.20:49200")
 	server  = netip.MustParseAddrPort("198.51.100.7:80")
@@ -39,6 +49,7 @@ func checkin(uri string) pcapgen.Exchange {
 // Suricata 7 gives by its documented behaviour (reason says why).
 type genCase struct {
 	name   string
+	rules  string // kryptikRules when empty
 	opts   pcapgen.Options
 	conv   pcapgen.Conversation
 	alerts map[string]int
@@ -81,6 +92,10 @@ func genCases() []genCase {
 		{name: "no-handshake", conv: pcapgen.Conversation{Client: client, Server: server, Exchanges: one, NoHandshake: true},
 			alerts: map[string]int{"1000001": 0, "2": 0, "3": 0},
 			reason: "without a three-way handshake and with stream.midstream=false the session is never established: no app-layer, no flow:established"},
+		{name: "flowbits-threshold", rules: stateRules, conv: pcapgen.Conversation{Client: client, Server: server,
+			Exchanges: []pcapgen.Exchange{checkin("/a"), checkin("/b"), checkin("/c")}},
+			alerts: map[string]int{"10": 0, "11": 3, "12": 2, "13": 1, "14": 1, "15": 1, "16": 0},
+			reason: "flowbits set by a noalert rule on the first request (setters run before checkers on the same packet, so 16 never sees the bit unset); each later response sees it (11: once per transaction); over 3 matching transactions threshold limit 2 gives 2, threshold count 2 gives 1 (the 2nd), detection_filter count 2 gives 1 (the 3rd), both count 2 gives 1"},
 	}
 }
 
@@ -98,7 +113,11 @@ func TestGenerateCases(t *testing.T) {
 			}
 			dir := filepath.Join("testdata", "cases", c.name)
 			exp, _ := json.MarshalIndent(map[string]any{"pcap": "input.pcap", "alerts": c.alerts, "notes": c.reason}, "", "  ")
-			files := map[string][]byte{"input.pcap": capt.Bytes(), "rules.rules": []byte(kryptikRules), "expected.json": append(exp, '\n')}
+			rules := c.rules
+			if rules == "" {
+				rules = kryptikRules
+			}
+			files := map[string][]byte{"input.pcap": capt.Bytes(), "rules.rules": []byte(rules), "expected.json": append(exp, '\n')}
 			for name, want := range files {
 				p := filepath.Join(dir, name)
 				if *update {

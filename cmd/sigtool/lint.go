@@ -85,7 +85,7 @@ func cmdLint(ctx context.Context, env *Env, args []string) int {
 		opts.References = r
 	}
 	if len(varFlags) > 0 {
-		opts.Vars = rulesets.DefaultVars()
+		opts.Vars = map[string]string{}
 		if err := rulesets.ApplyOverrides(opts.Vars, varFlags); err != nil {
 			return errorf(env, "lint", exitUsage, "%v", err)
 		}

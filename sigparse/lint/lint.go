@@ -81,8 +81,9 @@ type Options struct {
 	// References are the valid reference systems; nil means Suricata's
 	// default reference.config.
 	References *rulesets.References
-	// Vars are the defined address and port variables; nil means
-	// Suricata's default suricata.yaml vars.
+	// Vars adds or overrides address and port variables (names without
+	// "$"), as matcher.Config.Vars does: Suricata's default suricata.yaml
+	// vars are always defined.
 	Vars map[string]string
 }
 
@@ -153,7 +154,7 @@ func Check(files []*sigparse.File, opts Options) *Result {
 		opts:    opts,
 		classes: opts.Classifications,
 		refs:    opts.References,
-		vars:    opts.Vars,
+		vars:    rulesets.DefaultVars(),
 		sids:    map[[2]int]*sigparse.Rule{},
 	}
 	if c.classes == nil {
@@ -162,8 +163,8 @@ func Check(files []*sigparse.File, opts Options) *Result {
 	if c.refs == nil {
 		c.refs = rulesets.DefaultReferences()
 	}
-	if c.vars == nil {
-		c.vars = rulesets.DefaultVars()
+	for k, v := range opts.Vars {
+		c.vars[k] = v
 	}
 	res := &Result{style: opts.Style, Diagnostics: []Diagnostic{}}
 	res.Summary.Files = len(files)

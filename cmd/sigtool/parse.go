@@ -87,8 +87,8 @@ func cmdParse(ctx context.Context, env *Env, args []string) int {
 	}
 	if *format == "text" {
 		out.Flush()
-		fmt.Fprintf(env.Stderr, "%d %s, %d rules (%d disabled), %d %s\n",
-			len(files), plural(len(files), "file", "files"), nRules, nDisabled, nErrors, plural(nErrors, "error", "errors"))
+		fmt.Fprintf(env.Stderr, "%d %s, %d %s (%d disabled), %d %s\n",
+			len(files), plural(len(files), "file", "files"), nRules, plural(nRules, "rule", "rules"), nDisabled, nErrors, plural(nErrors, "error", "errors"))
 	}
 	return code
 }

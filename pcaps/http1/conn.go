@@ -31,7 +31,9 @@ type side struct {
 	overflow  bool  // current line exceeded the limit; rest of it dropped
 	chunked   bool
 	encoding  contentCoding
-	wire      []byte // compressed response body awaiting inflation
+	wire      []byte   // compressed response body awaiting inflation
+	hdata     []byte   // names and values of the headers being read (reused)
+	refs      []hdrRef // the headers being read, in first-seen order (reused)
 	closed    bool
 }
 
@@ -454,6 +456,7 @@ func (c *Conn) requestLine(tx *Tx, line []byte) {
 
 func (c *Conn) startHeaders(s *side) {
 	s.ph = phHeaders
+	s.hdata, s.refs = s.hdata[:0], s.refs[:0]
 	s.line = s.line[:0]
 	s.pending = s.pending[:0]
 	s.hasPend = false
@@ -472,9 +475,9 @@ func (c *Conn) headerBytes(s *side, data []byte, toServer bool) []byte {
 	if s.hdrBytes > c.cfg.MaxHeaderBytes {
 		tx.flags |= FlagHeadersTooLong
 	} else if toServer {
-		tx.reqHeadersRaw = append(tx.reqHeadersRaw, raw...)
+		tx.reqHeadersRaw = appendGrow(tx.reqHeadersRaw, raw, 1024)
 	} else {
-		tx.respHeadersRaw = append(tx.respHeadersRaw, raw...)
+		tx.respHeadersRaw = appendGrow(tx.respHeadersRaw, raw, 1024)
 	}
 	if !ok {
 		return rest
@@ -497,8 +500,10 @@ func (c *Conn) headerLine(s *side, line []byte, toServer bool) {
 		if trailer {
 			c.endBody(s)
 		} else if toServer {
+			c.materialize(s, true)
 			c.requestHeadersDone(s)
 		} else {
+			c.materialize(s, false)
 			c.responseHeadersDone(s)
 		}
 	case isLWS(line[0]) && s.hasPend:
@@ -567,15 +572,13 @@ func (c *Conn) addHeader(s *side, toServer, trailer bool) {
 		// from the header block only.
 		return
 	}
-	hs := &tx.reqHeaders
 	reps := &tx.reqRepeats
 	if !toServer {
-		hs = &tx.respHeaders
 		reps = &tx.respRepeats
 	}
-	for i := range *hs {
-		h := &(*hs)[i]
-		if !equalFoldBytes(h.Name, name) {
+	for i := range s.refs {
+		r := &s.refs[i]
+		if !equalFoldBytes(s.hdata[r.n0:r.n1], name) {
 			continue
 		}
 		tx.flags |= FlagRepeatedHeader
@@ -583,21 +586,53 @@ func (c *Conn) addHeader(s *side, toServer, trailer bool) {
 			return // libhtp's HTP_MAX_HEADERS_REPETITIONS
 		}
 		*reps++
+		old := s.hdata[r.v0:r.v1]
 		if equalFold(name, "Content-Length") {
 			// A repeated Content-Length is not merged; a different
 			// value makes the length ambiguous.
-			a, okA := parseContentLength(h.Value)
+			a, okA := parseContentLength(old)
 			b, okB := parseContentLength(value)
 			if !okA || !okB || a != b {
 				tx.flags |= FlagContentLengthBad
 			}
 			return
 		}
-		v := make([]byte, 0, len(h.Value)+2+len(value))
-		h.Value = append(append(append(v, h.Value...), ", "...), value...)
+		// The merged value goes to the end of the scratch; the old
+		// copy stays behind unused until the message is done.
+		v0 := len(s.hdata)
+		s.hdata = append(s.hdata, old...)
+		s.hdata = append(append(s.hdata, ", "...), value...)
+		r.v0, r.v1 = v0, len(s.hdata)
 		return
 	}
-	*hs = append(*hs, Header{Name: clone(name), Value: clone(value)})
+	n0 := len(s.hdata)
+	s.hdata = append(s.hdata, name...)
+	v0 := len(s.hdata)
+	s.hdata = append(s.hdata, value...)
+	s.refs = append(s.refs, hdrRef{n0, v0, v0, len(s.hdata)})
+}
+
+// hdrRef locates one header's name and value in side.hdata.
+type hdrRef struct{ n0, n1, v0, v1 int }
+
+// materialize turns the message's header scratch into the transaction's
+// header table: one allocation for the bytes, one for the table, and the
+// scratch is reused for the next message.
+func (c *Conn) materialize(s *side, toServer bool) {
+	if len(s.refs) == 0 {
+		return
+	}
+	data := clone(s.hdata)
+	hs := make([]Header, len(s.refs))
+	for i, r := range s.refs {
+		hs[i] = Header{Name: data[r.n0:r.n1:r.n1], Value: data[r.v0:r.v1:r.v1]}
+	}
+	if toServer {
+		s.tx.reqHeaders = hs
+	} else {
+		s.tx.respHeaders = hs
+	}
+	s.hdata, s.refs = s.hdata[:0], s.refs[:0]
 }
 
 func trimLWS(b []byte) []byte {
@@ -708,9 +743,19 @@ func (c *Conn) requestHeadersDone(s *side) {
 		}
 		s.remaining = n
 		s.ph = phBodyCL
+		tx.reqBody = make([]byte, 0, bodyHint(n, c.cfg.RequestBodyLimit))
 	default:
 		c.endBody(s)
 	}
+}
+
+// bodyHint is the capacity to reserve for a body of known length n kept up
+// to limit bytes; a bogus huge Content-Length reserves at most 64 KiB.
+func bodyHint(n int64, limit int) int {
+	if limit >= 0 && n > int64(limit) {
+		n = int64(limit)
+	}
+	return int(min(n, 64<<10))
 }
 
 func (c *Conn) responseHeadersDone(s *side) {
@@ -776,6 +821,9 @@ func (c *Conn) responseHeadersDone(s *side) {
 		}
 		s.remaining = n
 		s.ph = phBodyCL
+		if s.encoding == codingIdentity {
+			tx.respBody = make([]byte, 0, bodyHint(n, c.cfg.ResponseBodyLimit))
+		}
 	default:
 		s.ph = phBodyClose
 		if s.closed {
@@ -931,6 +979,15 @@ func (c *Conn) bodyData(s *side, b []byte, toServer bool) {
 	}
 	tx.respBodyLen += int64(len(b))
 	tx.respBody, tx.flags = appendCapped(tx.respBody, b, c.cfg.ResponseBodyLimit, tx.flags)
+}
+
+// appendGrow appends b to dst, starting with room for hint bytes so a
+// header block or body arriving in many pieces is not copied at each one.
+func appendGrow(dst, b []byte, hint int) []byte {
+	if dst == nil && len(b) > 0 {
+		dst = make([]byte, 0, max(hint, len(b)))
+	}
+	return append(dst, b...)
 }
 
 func appendCapped(dst, b []byte, limit int, f Flags) ([]byte, Flags) {

@@ -253,12 +253,17 @@ func buildDerived(d *derived, hs []Header, startLine []byte, toServer bool) {
 	if toServer {
 		skip = "Cookie"
 	}
-	n := 0
+	// One allocation holds all three buffers.
+	nh, nn := 0, 4
 	for _, h := range hs {
-		n += len(h.Name) + len(h.Value) + 4
+		nh += len(h.Name) + len(h.Value) + 4
+		nn += len(h.Name) + 2
 	}
-	hb := make([]byte, 0, n)
-	names := make([]byte, 0, n+4)
+	ns := len(startLine) + 2 + nh + 2
+	block := make([]byte, 0, nh+nn+ns)
+	hb := block[0:0:nh]
+	names := block[nh : nh : nh+nn]
+	st := block[nh+nn : nh+nn : nh+nn+ns]
 	names = append(names, "\r\n"...)
 	for _, h := range hs {
 		names = append(append(names, h.Name...), "\r\n"...)
@@ -271,7 +276,6 @@ func buildDerived(d *derived, hs []Header, startLine []byte, toServer bool) {
 	d.header, d.names = hb, names
 	// http.start is the start line and every header (Cookie included) in
 	// normalized form, with the blank line when there are headers.
-	st := make([]byte, 0, len(startLine)+n+4)
 	st = append(append(st, startLine...), "\r\n"...)
 	for _, h := range hs {
 		st = append(append(append(append(st, h.Name...), ": "...), h.Value...), "\r\n"...)

@@ -552,9 +552,11 @@ const minFastPattern = 4
 func (c *checker) checkPerformance(r *sigparse.Rule) {
 	var best *sigparse.Content
 	var bestOpt, firstPCRE *sigparse.Option
+	hasContent := false
 	for _, o := range r.Options {
 		switch v := o.Value.(type) {
 		case *sigparse.Content:
+			hasContent = true
 			if v.FastPattern != nil {
 				if best == nil || best.FastPattern == nil {
 					best, bestOpt = v, o
@@ -571,7 +573,7 @@ func (c *checker) checkPerformance(r *sigparse.Rule) {
 		}
 	}
 	if best == nil {
-		if firstPCRE != nil {
+		if firstPCRE != nil && !hasContent {
 			c.reportOpt(r, firstPCRE, "pcre-only", "pcre with no content: every packet runs the regular expression; add a content for the fast pattern")
 		}
 		return

@@ -83,6 +83,7 @@ func TestChecks(t *testing.T) {
 		{"flow-established-missing", with(t, "flow:established,to_server; ", ""), with(t, "established,", "stateless,"), 1, 1},
 		{"flow-established-missing", with(t, "established,", ""), goodRule, 1, 0},
 		{"pcre-only", with(t, `content:"/imagedump/image.php";`, `pcre:"/image\.php$/";`), with(t, `content:"/imagedump/image.php";`, `content:"image.php"; pcre:"/image\.php$/";`), 1, 0},
+		{"pcre-only", with(t, `content:"/imagedump/image.php";`, `pcre:"/image\.php$/";`), with(t, `content:"/imagedump/image.php";`, `content:!"image.php"; pcre:"/image\.php$/";`), 1, 0},
 		{"fast-pattern-short", with(t, `content:"/imagedump/image.php"`, `content:"/im"`), with(t, `content:"/imagedump/image.php"`, `content:"/ima"`), 1, 0},
 		{"fast-pattern-short", with(t, "image.php\";", "image.php\"; content:\"ab\"; fast_pattern;"), with(t, "image.php\";", "image.php\"; content:\"ab\";"), 1, 0},
 		{"var-undefined", with(t, "$EXTERNAL_NET any", "$EXTRNAL_NET any"), with(t, "$EXTERNAL_NET any", "[$HTTP_SERVERS,!$DNS_SERVERS] $HTTP_PORTS"), 1, 29},

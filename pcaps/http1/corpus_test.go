@@ -238,31 +238,35 @@ func countHTTP(t *testing.T, path string) (reqs, resps int) {
 	return reqs, resps
 }
 
-// TestBenignCorpus checks request and response counts on the shared benign
-// captures against the counts tshark gave (their README's table).
-func TestBenignCorpus(t *testing.T) {
-	dir := sharedtest.Path(t, "corpus", "benign")
-	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\|.*\\| (\\d+) / (\\d+) \\|")
-	rows := row.FindAllStringSubmatch(string(readme), -1)
-	if len(rows) == 0 {
-		t.Fatal("no capture rows found in the benign README")
-	}
-	agree := 0
-	for _, m := range rows {
-		wantReq, _ := strconv.Atoi(m[2])
-		wantResp, _ := strconv.Atoi(m[3])
-		t.Run(m[1], func(t *testing.T) {
-			reqs, resps := countHTTP(t, filepath.Join(dir, m[1]))
-			if reqs != wantReq || resps != wantResp {
-				t.Errorf("requests/responses = %d/%d, README says %d/%d", reqs, resps, wantReq, wantResp)
-				return
+// TestCorpora checks request and response counts on the shared benign and
+// malware captures against the counts tshark gave (each README's table).
+func TestCorpora(t *testing.T) {
+	for _, corpus := range []string{"benign", "malware-http"} {
+		t.Run(corpus, func(t *testing.T) {
+			dir := sharedtest.Path(t, "corpus", corpus)
+			readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+			if err != nil {
+				t.Fatal(err)
 			}
-			agree++
+			row := regexp.MustCompile("(?m)^\\| `([^`]+)` \\|.*\\| (\\d+) / (\\d+) \\|")
+			rows := row.FindAllStringSubmatch(string(readme), -1)
+			if len(rows) == 0 {
+				t.Fatalf("no capture rows found in the %s README", corpus)
+			}
+			agree := 0
+			for _, m := range rows {
+				wantReq, _ := strconv.Atoi(m[2])
+				wantResp, _ := strconv.Atoi(m[3])
+				t.Run(m[1], func(t *testing.T) {
+					reqs, resps := countHTTP(t, filepath.Join(dir, m[1]))
+					if reqs != wantReq || resps != wantResp {
+						t.Errorf("requests/responses = %d/%d, README says %d/%d", reqs, resps, wantReq, wantResp)
+						return
+					}
+					agree++
+				})
+			}
+			t.Logf("%d of %d captures agree with the README's counts", agree, len(rows))
 		})
 	}
-	t.Logf("%d of %d captures agree with the README's counts", agree, len(rows))
 }

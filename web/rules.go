@@ -3,13 +3,10 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/sigtool/sigtool/rulesets"
 	"github.com/sigtool/sigtool/sigparse"
 )
 
@@ -35,66 +32,37 @@ type ruleIndex struct {
 	errors  int // rules that failed to parse (they are not listed)
 }
 
-// loadRules reads rule files and directories (recursive over *.rules).
-// Rules with errors are counted but not listed: the rules page browses
-// rulesets, lint reports on them.
+// loadRules reads rule files and directories with rulesets.Load (the
+// loader every subcommand uses). Rules with parse errors are counted but not
+// listed: the rules page browses rulesets, lint reports on them. File names
+// are shown as given on the command line, joined with the path inside a
+// directory.
 func loadRules(paths []string) (*ruleIndex, error) {
 	ix := &ruleIndex{}
-	for _, p := range paths {
-		files, err := ruleFiles(p)
-		if err != nil {
-			return nil, fmt.Errorf("web: rules: %w", err)
-		}
-		for _, name := range files {
-			src, err := os.ReadFile(name)
-			if err != nil {
-				return nil, fmt.Errorf("web: rules: %w", err)
-			}
-			f, errs := sigparse.ParseFile(name, src, sigparse.Options{})
-			ix.files++
-			ix.errors += len(errs)
-			if f == nil {
+	if len(paths) == 0 {
+		return ix, nil
+	}
+	l, err := rulesets.Load(paths, sigparse.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("web: rules: %w", err)
+	}
+	ix.files = len(l.Files)
+	ix.errors = len(l.Errors)
+	for _, f := range l.Files {
+		for _, r := range f.Rules {
+			if r.Option("sid") == nil {
 				continue
 			}
-			for _, r := range f.Rules {
-				if r.Option("sid") == nil {
-					continue
-				}
-				e := ruleEntry{SID: r.SID(), GID: r.GID(), Rev: r.Rev(), Msg: r.Msg(), File: name,
-					Line: f.Position(r.Pos).Line, Disabled: r.Disabled, Text: r.Raw}
-				e.msgLower = strings.ToLower(e.Msg)
-				for _, c := range r.Contents() {
-					e.contents = append(e.contents, string(bytes.ToLower(c.Pattern)))
-				}
-				ix.entries = append(ix.entries, e)
+			e := ruleEntry{SID: r.SID(), GID: r.GID(), Rev: r.Rev(), Msg: r.Msg(), File: f.Name,
+				Line: f.Position(r.Pos).Line, Disabled: r.Disabled, Text: r.Raw}
+			e.msgLower = strings.ToLower(e.Msg)
+			for _, c := range r.Contents() {
+				e.contents = append(e.contents, string(bytes.ToLower(c.Pattern)))
 			}
+			ix.entries = append(ix.entries, e)
 		}
 	}
 	return ix, nil
-}
-
-// ruleFiles lists path itself when it is a file, or the *.rules files
-// under it in lexical order when it is a directory.
-func ruleFiles(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.IsDir() {
-		return []string{path}, nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".rules") {
-			out = append(out, p)
-		}
-		return nil
-	})
-	sort.Strings(out)
-	return out, err
 }
 
 const maxRuleHits = 200

@@ -9,9 +9,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sigtool/sigtool/internal/sharedtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -321,4 +324,44 @@ func TestAPIErrors(t *testing.T) {
 			assert.NotEmpty(t, doc["error"])
 		})
 	}
+}
+
+// The rules page over the real ET Open ruleset: every rule is listed and a
+// search by msg, content and sid finds the expected ones.
+func TestRulesETOpen(t *testing.T) {
+	dir := sharedtest.Path(t, "rulesets", "et-open-2024-04")
+	start := time.Now()
+	_, h := testServer(t, func(o *Options) { o.Rules = []string{dir} })
+	t.Logf("loaded ET Open in %s", time.Since(start).Round(time.Millisecond))
+	c := &client{t: t, h: h}
+	var doc struct {
+		Total int
+		Rules []struct {
+			SID int
+			Msg string
+		}
+		Truncated bool
+	}
+	w := c.get("/api/rules?q=" + url.QueryEscape("kryptik"))
+	require.Equal(t, http.StatusOK, w.Code)
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &doc))
+	assert.Greater(t, doc.Total, 30000)
+	require.NotEmpty(t, doc.Rules)
+	for _, r := range doc.Rules {
+		if !strings.Contains(strings.ToLower(r.Msg), "kryptik") {
+			// Found by content instead: it must hold the word.
+			w := c.get("/api/rules?q=" + strconv.Itoa(r.SID))
+			assert.Contains(t, strings.ToLower(w.Body.String()), "kryptik")
+		}
+	}
+	sid := doc.Rules[0].SID
+	w = c.get("/api/rules?q=" + strconv.Itoa(sid))
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &doc))
+	require.NotEmpty(t, doc.Rules)
+	assert.Equal(t, sid, doc.Rules[0].SID)
+	// A broad query is cut at maxRuleHits and says so.
+	w = c.get("/api/rules?q=ET")
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &doc))
+	assert.Len(t, doc.Rules, maxRuleHits)
+	assert.True(t, doc.Truncated)
 }

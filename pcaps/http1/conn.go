@@ -516,6 +516,12 @@ func (c *Conn) headerLine(s *side, line []byte, toServer bool) {
 		if s.hasPend {
 			c.addHeader(s, toServer, trailer)
 		}
+		if isLWS(line[0]) {
+			// Folding with nothing to fold into: libhtp drops the
+			// leading whitespace and reads it as a header line.
+			s.tx.flags |= FlagInvalidHeader
+			line = trimLWS(line)
+		}
 		s.pending = append(s.pending[:0], line...)
 		s.hasPend = true
 		s.folded = false

@@ -287,6 +287,12 @@ var parserCases = []parserCase{
 		},
 	},
 	{
+		name: "first header line starts with whitespace",
+		req:  "GET / HTTP/1.1\r\n  X-Odd: 1\r\nHost: h\r\n\r\n",
+		ntx:  1, flags: []Flags{FlagInvalidHeader},
+		want: []want{{0, BufHeader, true, "X-Odd: 1\r\nHost: h\r\n"}},
+	},
+	{
 		name: "invalid request Content-Length stops the request side",
 		req:  "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12x\r\n\r\nGET /never HTTP/1.1\r\n\r\n",
 		resp: "",

@@ -529,14 +529,12 @@ func (c *Conn) headerLine(s *side, line []byte, toServer bool) {
 }
 
 // closeHeaders ends a header block cut off by the end of the stream, as
-// libhtp does when the stream closes in its header state: the partial line
-// and the pending header count, and the headers are complete.
+// libhtp does when the stream closes in its header state: the pending
+// header counts, an unterminated last line is dropped, and the headers are
+// complete.
 func (c *Conn) closeHeaders(s *side, toServer bool) {
 	if s.ph != phHeaders && s.ph != phTrailers {
 		return
-	}
-	if line := chomp(s.line); len(line) > 0 {
-		c.headerLine(s, line, toServer)
 	}
 	s.line = s.line[:0]
 	c.headerLine(s, nil, toServer)

@@ -306,8 +306,9 @@ var parserCases = []parserCase{
 		resp: "HTTP/1.0 200 OK\nServer:ng1nx\r\n",
 		ntx:  1, progress: []Progress{done},
 		want: []want{
-			{0, BufUserAgent, true, "python-requests/2.21.0"},
-			{0, BufHeader, true, "Host: 100.64.0.200\r\nUser-Agent: python-requests/2.21.0\r\n"},
+			// libhtp clears an unterminated line when the stream closes.
+			{0, BufUserAgent, true, "<none>"},
+			{0, BufHeader, true, "Host: 100.64.0.200\r\n"},
 			{0, BufHeader, false, "Server: ng1nx\r\n"},
 			{0, BufHeaderRaw, false, "Server:ng1nx\r\n"},
 			{0, BufResponseBody, false, "<none>"},

@@ -655,8 +655,12 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 		}
 
 	}
+	// Suricata's SignatureIsIPOnly: no app-layer, no payload, only
+	// IP-only-compatible keywords and "any" ports, whatever the IP
+	// protocol. Such rules are checked on the first packet of each
+	// direction of a flow.
 	r.ipOnly = !r.isTx && len(r.payload) == 0 && r.flow == nil && r.dsize == nil && len(r.fbChecks) == 0 &&
-		len(r.fbActions) == 0 && !r.hasPorts && r.proto == protoIP
+		len(r.fbActions) == 0 && !r.hasPorts && r.proto != protoHTTP
 	if explicitFast != nil {
 		r.fast = explicitFast
 	} else if len(fastCands) > 0 {

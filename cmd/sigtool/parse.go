@@ -146,9 +146,9 @@ func writeParseJSON(w io.Writer, f *sigparse.File) error {
 	return flushErrs(int(^uint(0) >> 1))
 }
 
-// writeParseText prints one line per rule to w and the errors with their
-// caret to errw.
-func writeParseText(w io.Writer, errw io.Writer, f *sigparse.File) {
+// writeParseText prints one line per rule to w and then the errors with
+// their caret to errw (flushing w first, so a terminal shows them in order).
+func writeParseText(w *bufio.Writer, errw io.Writer, f *sigparse.File) {
 	for _, r := range f.Rules {
 		p := f.Position(r.Pos)
 		state := ""
@@ -157,7 +157,10 @@ func writeParseText(w io.Writer, errw io.Writer, f *sigparse.File) {
 		}
 		fmt.Fprintf(w, "%s: sid %d%s %s %q\n", p, r.SID(), state, r.Dialect, r.Msg())
 	}
-	printErrors(errw, f.Errors)
+	if len(f.Errors) > 0 {
+		w.Flush()
+		printErrors(errw, f.Errors)
+	}
 }
 
 // printErrors writes each error and its caret block.

@@ -718,6 +718,7 @@ func (c *Conn) requestHeadersDone(s *side) {
 	c.resolveHost(tx)
 	buildDerived(&tx.reqDerived, tx.reqHeaders, tx.requestLine, true)
 	c.advance(tx, RequestHeadersDone)
+	s.encoding = codingOf(tx.reqHeaders)
 	te, hasTE := lookup(tx.reqHeaders, "Transfer-Encoding")
 	cl, hasCL := lookup(tx.reqHeaders, "Content-Length")
 	switch {
@@ -747,7 +748,9 @@ func (c *Conn) requestHeadersDone(s *side) {
 		}
 		s.remaining = n
 		s.ph = phBodyCL
-		tx.reqBody = make([]byte, 0, bodyHint(n, c.cfg.RequestBodyLimit))
+		if s.encoding == codingIdentity {
+			tx.reqBody = make([]byte, 0, bodyHint(n, c.cfg.RequestBodyLimit))
+		}
 	default:
 		c.endBody(s)
 	}
@@ -971,6 +974,11 @@ func (c *Conn) bodyData(s *side, b []byte, toServer bool) {
 	tx := s.tx
 	if toServer {
 		tx.reqBodyLen += int64(len(b))
+		if s.encoding != codingIdentity {
+			// Suricata turns libhtp's request decompression on.
+			s.wire, tx.flags = appendCapped(s.wire, b, c.cfg.DecompressLimit, tx.flags)
+			return
+		}
 		tx.reqBody, tx.flags = appendCapped(tx.reqBody, b, c.cfg.RequestBodyLimit, tx.flags)
 		return
 	}
@@ -1009,15 +1017,15 @@ func (c *Conn) endBody(s *side) {
 	s.remaining = 0
 	s.line = s.line[:0]
 	s.ph = phIdle
+	if len(s.wire) > 0 {
+		c.inflate(s)
+	}
+	s.encoding = codingIdentity
 	if s == &c.req {
 		c.advance(tx, RequestComplete)
 		s.tx = nil
 		return
 	}
-	if len(s.wire) > 0 {
-		c.inflate(s)
-	}
-	s.encoding = codingIdentity
 	c.advance(tx, ResponseComplete)
 	s.tx = nil
 }

@@ -165,6 +165,14 @@ var parserCases = []parserCase{
 		want: []want{{0, BufFileData, false, "compressed text"}},
 	},
 	{
+		// Suricata enables libhtp's request decompression.
+		name: "gzip request body is inflated",
+		req:  "POST /up HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nContent-Length: " + itoa(len(gz("a=secret"))) + "\r\n\r\n" + gz("a=secret"),
+		resp: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+		ntx:  1, progress: []Progress{done},
+		want: []want{{0, BufRequestBody, true, "a=secret"}},
+	},
+	{
 		name: "deflate (zlib) and raw deflate bodies",
 		req:  "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
 		resp: "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: " + itoa(len(zl("zlib body"))) + "\r\n\r\n" + zl("zlib body") +

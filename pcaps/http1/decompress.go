@@ -32,9 +32,9 @@ func codingOf(hs []Header) contentCoding {
 	return codingIdentity
 }
 
-// inflate decompresses the collected response body into the transaction,
-// keeping at most DecompressLimit bytes of output and then the first
-// ResponseBodyLimit of those for inspection. What inflates before an error
+// inflate decompresses the collected body of s's message into the
+// transaction, keeping at most DecompressLimit bytes of output and then the
+// first RequestBodyLimit or ResponseBodyLimit of those for inspection. What inflates before an error
 // is kept, as libhtp passes on the data it decoded.
 func (c *Conn) inflate(s *side) {
 	tx := s.tx
@@ -56,11 +56,15 @@ func (c *Conn) inflate(s *side) {
 	default:
 		return
 	}
+	body, bodyLen, limit := &tx.respBody, &tx.respBodyLen, c.cfg.ResponseBodyLimit
+	if s == &c.req {
+		body, bodyLen, limit = &tx.reqBody, new(int64), c.cfg.RequestBodyLimit
+	}
 	if err != nil {
 		tx.flags |= FlagDecompressError
 		// Not decodable at all: inspect the bytes as sent.
-		tx.respBodyLen += int64(len(wire))
-		tx.respBody, tx.flags = appendCapped(tx.respBody, wire, c.cfg.ResponseBodyLimit, tx.flags)
+		*bodyLen += int64(len(wire))
+		*body, tx.flags = appendCapped(*body, wire, limit, tx.flags)
 		return
 	}
 	var out bytes.Buffer
@@ -73,6 +77,6 @@ func (c *Conn) inflate(s *side) {
 		n = int64(c.cfg.DecompressLimit)
 	}
 	b := out.Bytes()[:n]
-	tx.respBodyLen += n
-	tx.respBody, tx.flags = appendCapped(tx.respBody, b, c.cfg.ResponseBodyLimit, tx.flags)
+	*bodyLen += n
+	*body, tx.flags = appendCapped(*body, b, limit, tx.flags)
 }

@@ -213,26 +213,42 @@ func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// sortRules orders rules as Suricata's default rule ordering does for the
-// parts that change verdicts: rules setting flowbits run before rules that
-// only check them, then by priority; the original order otherwise.
+// sortRules orders rules as Suricata's default signature ordering does
+// (detect-engine-sigorder.c): by action (pass, drop, reject, alert), then
+// flowbits use (rules that set and read, set, read, then rules without
+// flowbits), then priority; load order otherwise. The order decides which
+// rules see flowbits set by others on the same packet and which alerts
+// packet-alert-max keeps.
 func sortRules(rs []*rule) {
-	kind := func(r *rule) int {
+	action := func(r *rule) int {
+		switch r.action {
+		case "pass":
+			return 0
+		case "drop", "sdrop":
+			return 1
+		case "reject", "rejectsrc", "rejectdst", "rejectboth":
+			return 2
+		}
+		return 3
+	}
+	bits := func(r *rule) int {
 		set, read := len(r.fbActions) > 0, len(r.fbChecks) > 0
 		switch {
-		case set && !read:
-			return 0
 		case set && read:
+			return 0
+		case set:
 			return 1
-		case !set && !read:
+		case read:
 			return 2
 		}
 		return 3
 	}
 	sort.SliceStable(rs, func(i, j int) bool {
-		ki, kj := kind(rs[i]), kind(rs[j])
-		if ki != kj {
-			return ki < kj
+		if a, b := action(rs[i]), action(rs[j]); a != b {
+			return a < b
+		}
+		if a, b := bits(rs[i]), bits(rs[j]); a != b {
+			return a < b
 		}
 		return rs[i].prio < rs[j].prio
 	})

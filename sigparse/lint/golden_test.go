@@ -89,3 +89,89 @@ func TestIssue2Rule(t *testing.T) {
 	assert.Equal(t, 1, ref.Line)
 	assert.Equal(t, "reference:url,", rule[ref.Column-1:ref.EndColumn-1], "the diagnostic spans the whole option")
 }
+
+// The SARIF log has what GitHub code scanning requires (its upload
+// validation and the SARIF multitool's GH rules): version 2.1.0, a driver
+// name, results whose ruleId/ruleIndex name a rule of the driver, a
+// fully formatted message, a region with startLine and columns, and
+// artifact URIs that are relative or file:// URIs.
+func TestSARIFForCodeScanning(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "golden.rules"))
+	require.NoError(t, err)
+	abs, err := filepath.Abs(filepath.Join("testdata", "golden.rules"))
+	require.NoError(t, err)
+	rel, _ := sigparse.ParseFile("testdata/golden.rules", src, sigparse.Options{})
+	absFile, _ := sigparse.ParseFile(abs, src, sigparse.Options{})
+	outside, _ := sigparse.ParseFile("/elsewhere/x y.rules", src, sigparse.Options{})
+	res := Check([]*sigparse.File{rel, absFile, outside}, Options{Style: StyleET})
+	var b bytes.Buffer
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	require.NoError(t, res.WriteSARIF(&b, SARIFOptions{BaseDir: wd}))
+
+	var log struct {
+		Schema  string `json:"$schema"`
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID               string `json:"id"`
+						ShortDescription struct{ Text string }
+						Help             struct{ Text string }
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			ColumnKind string `json:"columnKind"`
+			Results    []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Level     string `json:"level"`
+				Message   struct{ Text string }
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine, StartColumn, EndColumn int
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	require.NoError(t, json.Unmarshal(b.Bytes(), &log))
+	assert.Equal(t, "2.1.0", log.Version)
+	assert.Contains(t, log.Schema, "sarif-2.1.0")
+	require.Len(t, log.Runs, 1)
+	run := log.Runs[0]
+	assert.Equal(t, "sigtool", run.Tool.Driver.Name)
+	assert.Equal(t, "utf16CodeUnits", run.ColumnKind)
+	assert.Len(t, run.Tool.Driver.Rules, len(Checks()), "the ET style lists every check")
+	require.Len(t, run.Results, len(res.Diagnostics))
+	uris := map[string]string{}
+	for _, r := range run.Results {
+		require.Less(t, r.RuleIndex, len(run.Tool.Driver.Rules))
+		assert.Equal(t, r.RuleID, run.Tool.Driver.Rules[r.RuleIndex].ID)
+		assert.Contains(t, []string{"error", "warning", "note"}, r.Level)
+		assert.NotEmpty(t, r.Message.Text)
+		require.Len(t, r.Locations, 1)
+		pl := r.Locations[0].PhysicalLocation
+		assert.GreaterOrEqual(t, pl.Region.StartLine, 1)
+		assert.GreaterOrEqual(t, pl.Region.StartColumn, 1)
+		assert.Greater(t, pl.Region.EndColumn, pl.Region.StartColumn)
+		assert.NotContains(t, pl.ArtifactLocation.URI, `\`)
+		uris[pl.ArtifactLocation.URI] = pl.ArtifactLocation.URIBaseID
+	}
+	assert.Equal(t, map[string]string{
+		"testdata/golden.rules":         "%SRCROOT%", // relative, and absolute under the base dir
+		"file:///elsewhere/x%20y.rules": "",
+	}, uris)
+	for _, r := range run.Tool.Driver.Rules {
+		assert.NotEmpty(t, r.ShortDescription.Text)
+		assert.NotEmpty(t, r.Help.Text)
+	}
+}

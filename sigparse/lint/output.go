@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"unicode/utf16"
@@ -80,6 +81,8 @@ func (r *Result) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 		ID                   string `json:"id"`
 		Name                 string `json:"name"`
 		ShortDescription     text   `json:"shortDescription"`
+		FullDescription      text   `json:"fullDescription"`
+		Help                 text   `json:"help"`
 		DefaultConfiguration config `json:"defaultConfiguration"`
 	}
 	type region struct {
@@ -137,24 +140,21 @@ func (r *Result) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 			ID:                   c.Code,
 			Name:                 camel(c.Code),
 			ShortDescription:     text{c.Description},
+			FullDescription:      text{c.Description},
+			Help:                 text{helpText(c)},
 			DefaultConfiguration: config{sarifLevel(c.Severity)},
 		})
 	}
 	results := []result{}
 	for _, d := range r.Diagnostics {
-		uri := filepath.ToSlash(d.File)
-		if opts.BaseDir != "" {
-			if rel, err := filepath.Rel(opts.BaseDir, d.File); err == nil && !strings.HasPrefix(rel, "..") {
-				uri = filepath.ToSlash(rel)
-			}
-		}
+		loc := artifactFor(d.File, opts.BaseDir)
 		res := result{
 			RuleID:    d.Code,
 			RuleIndex: index[d.Code],
 			Level:     sarifLevel(d.Severity),
 			Message:   text{d.Message},
 			Locations: []location{{physical{
-				ArtifactLocation: artifact{URI: uri, URIBaseID: "%SRCROOT%"},
+				ArtifactLocation: artifact{URI: loc.uri, URIBaseID: loc.base},
 				Region: region{
 					StartLine:   d.Line,
 					StartColumn: utf16Column(d.SourceLine, d.Column),
@@ -185,6 +185,35 @@ func (r *Result) WriteSARIF(w io.Writer, opts SARIFOptions) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+type artifactURI struct{ uri, base string }
+
+// artifactFor turns a file name into a SARIF artifact location: a URI
+// relative to the source root (%SRCROOT%) when the file is under baseDir or
+// given as a relative path, a file:// URI otherwise. Code scanning rejects
+// bare absolute paths.
+func artifactFor(name, baseDir string) artifactURI {
+	p := name
+	if baseDir != "" && filepath.IsAbs(p) {
+		if rel, err := filepath.Rel(baseDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			p = rel
+		}
+	}
+	if filepath.IsAbs(p) {
+		u := url.URL{Scheme: "file", Path: filepath.ToSlash(p)}
+		return artifactURI{uri: u.String()}
+	}
+	u := url.URL{Path: filepath.ToSlash(filepath.Clean(p))}
+	return artifactURI{uri: u.EscapedPath(), base: "%SRCROOT%"}
+}
+
+func helpText(c CheckInfo) string {
+	h := c.Description + ". Reported by sigtool lint"
+	if c.Style != StyleNone {
+		h += " --style " + string(c.Style)
+	}
+	return h + "; sigtool lint --list describes every check."
 }
 
 func sarifLevel(s Severity) string {

@@ -1128,12 +1128,19 @@ func (c *Conn) statusLine(tx *Tx, line []byte) {
 	for pos < len(line) && !isSpace(line[pos]) {
 		pos++
 	}
-	tx.statCode = line[start:pos:pos]
+	// libhtp leaves the status and message unset (and Suricata's buffers
+	// absent) when the line ends before them.
+	tx.statCode, tx.statMsg = nil, nil
+	if start < pos {
+		tx.statCode = line[start:pos:pos]
+	}
 	tx.status = parseStatus(tx.statCode)
 	for pos < len(line) && isSpace(line[pos]) {
 		pos++
 	}
-	tx.statMsg = line[pos:len(line):len(line)]
+	if pos < len(line) {
+		tx.statMsg = line[pos:len(line):len(line)]
+	}
 	c.advance(tx, ResponseLineDone)
 }
 

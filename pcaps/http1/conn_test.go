@@ -206,7 +206,7 @@ var parserCases = []parserCase{
 			{0, BufProtocol, true, "<none>"},
 			{0, BufRequestLine, true, "GET /old"},
 			{0, BufResponseBody, false, "<html>old</html>"},
-			{0, BufStatCode, false, ""},
+			{0, BufStatCode, false, "<none>"},
 		},
 	},
 	{
@@ -269,7 +269,7 @@ var parserCases = []parserCase{
 		ntx:  1,
 		want: []want{
 			{0, BufResponseBody, false, "garbage\r\nmore"},
-			{0, BufStatCode, false, ""},
+			{0, BufStatCode, false, "<none>"},
 		},
 	},
 	{
@@ -321,6 +321,13 @@ var parserCases = []parserCase{
 			{0, BufHeaderRaw, false, "Server:ng1nx\r\n"},
 			{0, BufResponseBody, false, "<none>"},
 		},
+	},
+	{
+		name: "status line without message",
+		req:  "GET / HTTP/1.1\r\n\r\n",
+		resp: "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n",
+		ntx:  1,
+		want: []want{{0, BufStatCode, false, "200"}, {0, BufStatMsg, false, "<none>"}, {0, BufResponseLine, false, "HTTP/1.1 200"}},
 	},
 	{
 		name: "response with no request",

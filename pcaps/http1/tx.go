@@ -214,9 +214,9 @@ func (tx *Tx) responseBuffer(b Buffer) ([]byte, bool) {
 	hdrs := tx.progress&ResponseHeadersDone != 0
 	switch b {
 	case BufStatCode:
-		return tx.statCode, line
+		return tx.statCode, line && tx.statCode != nil
 	case BufStatMsg:
-		return tx.statMsg, line
+		return tx.statMsg, line && tx.statMsg != nil
 	case BufResponseLine:
 		return tx.responseLine, line
 	case BufProtocol:

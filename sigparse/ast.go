@@ -276,7 +276,9 @@ type Content struct {
 	// (http_uri), a sticky buffer (http.uri;), a Snort 3 buffer keyword,
 	// uricontent or a pcre flag.
 	Buffer string `json:"buffer,omitempty"`
-	// Transforms in force for the buffer (to_lowercase, dotprefix, …), in order.
+	// Transforms in force for the buffer, in order: the keyword, followed
+	// by ":" and its argument text for those that take one
+	// ("to_lowercase", "xor:\"0d0ac8ff\"").
 	Transforms []string `json:"transforms,omitempty"`
 
 	// Modifiers are the separate options that modified this content
@@ -310,9 +312,11 @@ type StickyBuffer struct {
 	Name string `json:"name,omitempty"`
 }
 
-// Transform is a Suricata transform keyword (to_lowercase, dotprefix, …).
+// Transform is a Suricata transform keyword (to_lowercase, dotprefix,
+// xor:"0d0a", …); Arg is its argument text, "" for most.
 type Transform struct {
 	Name string `json:"name,omitempty"`
+	Arg  string `json:"arg,omitempty"`
 }
 
 // PCRE is pcre:"/pattern/flags".

@@ -42,7 +42,7 @@ func detectDialect(raws []*rawRule) Dialect {
 		}
 	}
 	switch {
-	case snort3 > 0 && snort3 >= suricata:
+	case snort3 > 0 && snort3 >= suricata && snort3 >= snort2:
 		return DialectSnort3
 	case suricata > 0:
 		return DialectSuricata
@@ -266,8 +266,14 @@ func (p *parser) readOption(o *Option, st *ruleState, d Dialect) (msg string, of
 			return "", 0, 0
 		}
 		if transforms[name] {
-			o.Value = &Transform{Name: name}
-			st.transforms = append(st.transforms[:len(st.transforms):len(st.transforms)], name)
+			o.Value = &Transform{Name: name, Arg: o.Arg}
+			t := name
+			if o.HasArg {
+				// xor:"0d0ac8ff", pcrexform:"…": the argument is part of
+				// what the transform does.
+				t += ":" + o.Arg
+			}
+			st.transforms = append(st.transforms[:len(st.transforms):len(st.transforms)], t)
 		}
 	}
 	return "", 0, 0

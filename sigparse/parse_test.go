@@ -227,6 +227,8 @@ func TestContentBuffers(t *testing.T) {
 			DialectSuricata, []string{"file.data:MZ", "dns.query:evil", "tls.sni:x.com", "http.header_names:Host"}},
 		{"transforms", `http.host; to_lowercase; dotprefix; content:".evil.com"; endswith; http.uri; content:"/x";`,
 			DialectSuricata, []string{"http.host:.evil.com endswith [to_lowercase,dotprefix]", "http.uri:/x"}},
+		{"transform with argument", `http.uri; xor:"0d0a"; content:"x";`,
+			DialectSuricata, []string{`http.uri:x [xor:"0d0a"]`}},
 		{"snort3 sticky and inline", `http_uri; content:"/a",nocase,depth 4,fast_pattern; http_header; content:"X-Y",within 20,distance 2; service:http;`,
 			DialectSnort3, []string{"http.uri:/a nocase depth=4 fast_pattern", "http.header:X-Y distance=2 within=20"}},
 		{"fast_pattern forms", `content:"abcd"; fast_pattern:only; content:"efgh"; fast_pattern:1,2;`,
@@ -420,6 +422,28 @@ func TestDialectOption(t *testing.T) {
 	s3 := mustParse(t, `alert tcp any any -> any any (`+opts+` sid:1;)`, DialectSnort3)
 	assert.Equal(t, []string{"http.uri:a", ":b"}, contentSummary(s2))
 	assert.Equal(t, []string{":a", "http.uri:b"}, contentSummary(s3))
+}
+
+func TestDetectDialect(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      Dialect
+	}{
+		{"no signal defaults to suricata", `alert tcp any any -> any any (content:"a"; sid:1;)`, DialectSuricata},
+		{"snort2 modifiers", `alert tcp any any -> any any (content:"a"; http_uri; sid:1;)`, DialectSnort2},
+		{"one odd rule in a snort2 file", "alert tcp any any -> any any (content:\"a\"; http_uri; sid:1;)\n" +
+			"alert tcp any any -> any any (content:\"a\"; http_header; sid:2;)\n" +
+			"alert tcp any any -> any any (http_uri; sid:3;)\n", DialectSnort2},
+		{"sticky buffers", `alert tcp any any -> any any (http.uri; content:"a"; content:"b"; http_header; sid:1;)`, DialectSuricata},
+		{"snort3 service", `alert tcp any any -> any any (content:"a"; service:http; sid:1;)`, DialectSnort3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, errs := ParseFile("d", []byte(tt.src), Options{})
+			require.Empty(t, errs)
+			assert.Equal(t, tt.want, f.Dialect)
+		})
+	}
 }
 
 func TestSnort3Headerless(t *testing.T) {

@@ -67,7 +67,6 @@ type flowState struct {
 	prev, next *flowState // LRU list by last packet time
 	seenTS     bool
 	seenTC     bool
-	lastNum    int
 
 	tcp      bool
 	state    int
@@ -326,7 +325,6 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		toServer = p.SrcIP == fs.f.Client.Addr()
 	}
 	fs.f.Last = p.Time
-	fs.lastNum = p.Num
 	if toServer {
 		fs.seenTS = true
 		fs.f.PktsToServer++
@@ -397,10 +395,10 @@ func (e *engine) expireFlows(now time.Time) {
 func (e *engine) endFlow(fs *flowState) {
 	if fs.tcp && fs.state != stNone {
 		if e.needsFlush(fs, true) {
-			e.pseudo(fs, true, fs.lastNum)
+			e.pseudo(fs, true, e.lastNum)
 		}
 		if e.needsFlush(fs, false) {
-			e.pseudo(fs, false, fs.lastNum)
+			e.pseudo(fs, false, e.lastNum)
 		}
 	}
 	e.mem -= fs.mem()

@@ -77,9 +77,11 @@ const (
 // application-layer parsing.
 //
 // Pseudo is set on the packets the engine makes up to flush a flow that
-// ends (by FIN/RST, timeout or end of capture), as Suricata does: they carry
-// no Data or Payload, the Num of the packet that ended the flow (or of the
-// last packet of the capture) and only Stream and HTTP.
+// ends (by RST, timeout, eviction or end of capture), as Suricata does: they
+// carry no Data or Payload, only Stream and HTTP, and the Num of the packet
+// being processed when the flow ended (the RST, the packet whose time
+// expired the flow, or the capture's last packet), so Num never decreases
+// from one HandlePacket call to the next.
 type Packet struct {
 	Num  int       // 1-based packet number in the capture (Suricata's pcap_cnt)
 	Time time.Time // capture timestamp

@@ -9,9 +9,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/report"
@@ -138,7 +143,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	switch *format {
 	case "":
 		*format = "eve"
-		if *outFile == "" && env.terminal() {
+		if *outFile == "" && env.terminal() && !redirected(env.Stdout) {
 			*format = "summary"
 		}
 	case "eve", "fast", "summary":
@@ -253,32 +258,33 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	var kept []*matcher.Alert
 	var buf []byte
 	inputErr := false
-	for _, p := range pcaps {
-		if ctx.Err() != nil {
-			break
-		}
-		sum.Begin(p)
-		stats, err := engine.ScanFile(ctx, p, func(a *matcher.Alert) {
+	bar := newScanProgress(env, pcaps)
+	for _, r := range scanAll(ctx, engine, pcaps) {
+		<-r.done
+		sum.Begin(r.path)
+		for _, a := range r.alerts {
 			sum.Alert(a)
-			if expect != nil {
-				kept = append(kept, a)
-			}
 			switch *format {
 			case "eve":
 				buf = report.AppendEVE(buf[:0], a)
+				bw.Write(buf)
 			case "fast":
 				buf = report.AppendFast(buf[:0], a)
-			default:
-				return
+				bw.Write(buf)
 			}
-			bw.Write(buf)
-		})
-		sum.End(p, stats, err)
-		if err != nil {
-			inputErr = true
-			fmt.Fprintf(env.Stderr, "sigtool test: %v\n", err)
 		}
+		if expect != nil {
+			kept = append(kept, r.alerts...)
+		}
+		sum.End(r.path, r.stats, r.err)
+		if r.err != nil {
+			inputErr = true
+			bar.clear()
+			fmt.Fprintf(env.Stderr, "sigtool test: %v\n", r.err)
+		}
+		bar.add(r.path)
 	}
+	bar.finish()
 	if *format == "summary" {
 		sum.Write(bw)
 	}
@@ -310,6 +316,101 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 		code = exitUsage
 	}
 	return code
+}
+
+// redirected reports whether w is a file that is not a terminal, as when
+// stdout is redirected: "sigtool test ... > alerts.json" then gets EVE even
+// though stderr is a terminal.
+func redirected(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && !term.IsTerminal(int(f.Fd()))
+}
+
+// scanResult is one capture's scan, complete when done is closed.
+type scanResult struct {
+	path   string
+	alerts []*matcher.Alert
+	stats  matcher.Stats
+	err    error
+	done   chan struct{}
+}
+
+// scanAll scans the captures concurrently (the engine is safe for that),
+// one worker per CPU, and returns their results in input order so that
+// output does not depend on scheduling. Each result's alerts are held until
+// it is written.
+func scanAll(ctx context.Context, engine *matcher.Engine, paths []string) []*scanResult {
+	results := make([]*scanResult, len(paths))
+	jobs := make(chan *scanResult, len(paths))
+	for i, p := range paths {
+		results[i] = &scanResult{path: p, done: make(chan struct{})}
+		jobs <- results[i]
+	}
+	close(jobs)
+	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	for range workers {
+		go func() {
+			for r := range jobs {
+				if err := ctx.Err(); err != nil {
+					r.err = err
+				} else {
+					r.stats, r.err = engine.ScanFile(ctx, r.path, func(a *matcher.Alert) {
+						r.alerts = append(r.alerts, a)
+					})
+				}
+				close(r.done)
+			}
+		}()
+	}
+	return results
+}
+
+// scanProgress shows a progress bar over the captures' bytes on a terminal
+// when there is more than one capture; otherwise it does nothing.
+type scanProgress struct {
+	bar   *progressbar.ProgressBar
+	sizes map[string]int64
+}
+
+func newScanProgress(env *Env, paths []string) *scanProgress {
+	p := &scanProgress{}
+	if !env.terminal() || len(paths) < 2 {
+		return p
+	}
+	p.sizes = map[string]int64{}
+	var total int64
+	for _, path := range paths {
+		if st, err := os.Stat(path); err == nil {
+			p.sizes[path] = st.Size()
+			total += st.Size()
+		}
+	}
+	p.bar = progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(env.Stderr),
+		progressbar.OptionSetDescription("scanning"),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	return p
+}
+
+func (p *scanProgress) add(path string) {
+	if p.bar != nil {
+		p.bar.Add64(p.sizes[path])
+	}
+}
+
+func (p *scanProgress) clear() {
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+}
+
+func (p *scanProgress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
 }
 
 // captureExts are the names picked up from directories.

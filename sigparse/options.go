@@ -250,6 +250,11 @@ func (p *parser) readOption(o *Option, st *ruleState, d Dialect) (msg string, of
 			if o.HasArg {
 				return bad("%s takes no argument", name)
 			}
+			if d == DialectSuricata && st.buffer != "" {
+				// Suricata refuses the rule: the modifier would fight
+				// the sticky buffer over which buffer the content is in.
+				return fmt.Sprintf("%s modifier after sticky buffer %s: Suricata rejects this; put pkt_data before the content or use %s", name, st.buffer, b), 0, 0
+			}
 			o.Value = &Modifier{Buffer: b, Content: st.last}
 			if c := st.last; c != nil {
 				c.Modifiers = append(c.Modifiers, o)

@@ -466,3 +466,13 @@ func TestNeverPanics(t *testing.T) {
 		assert.NotPanics(t, func() { ParseFile("p", []byte(s), Options{}) }, s)
 	}
 }
+
+func TestSuricataModifierAfterStickyBuffer(t *testing.T) {
+	src := `alert http any any -> any any (msg:"m"; file.data; content:"filename="; http_header; sid:1;)`
+	_, err := ParseRule(src, Options{Dialect: DialectSuricata})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1:73: http_header modifier after sticky buffer file.data: Suricata rejects this")
+	// Snort 2 reads it: the modifier names the content's buffer.
+	r := mustParse(t, src, DialectSnort2)
+	assert.Equal(t, []string{"http.header:filename="}, contentSummary(r))
+}

@@ -508,8 +508,13 @@ func (c *Conn) headerLine(s *side, line []byte, toServer bool) {
 		}
 	case isLWS(line[0]) && s.hasPend:
 		// Folding: the continuation, leading whitespace included, is
-		// appended to the previous line (libhtp keeps it verbatim).
-		s.pending = append(s.pending, line...)
+		// appended to the previous line (libhtp keeps it verbatim, up
+		// to a maximum as here).
+		if len(s.pending)+len(line) <= c.cfg.MaxHeaderBytes {
+			s.pending = append(s.pending, line...)
+		} else {
+			s.tx.flags |= FlagHeadersTooLong
+		}
 		s.folded = true
 		s.tx.flags |= FlagFolding
 	default:
@@ -603,10 +608,19 @@ func (c *Conn) addHeader(s *side, toServer, trailer bool) {
 		}
 		// The merged value goes to the end of the scratch; the old
 		// copy stays behind unused until the message is done.
+		if len(s.hdata)+len(old)+2+len(value) > 2*c.cfg.MaxHeaderBytes {
+			tx.flags |= FlagHeadersTooLong
+			return
+		}
 		v0 := len(s.hdata)
 		s.hdata = append(s.hdata, old...)
 		s.hdata = append(append(s.hdata, ", "...), value...)
 		r.v0, r.v1 = v0, len(s.hdata)
+		return
+	}
+	if len(s.hdata)+len(name)+len(value) > 2*c.cfg.MaxHeaderBytes {
+		// An endless header block must not grow memory without bound.
+		tx.flags |= FlagHeadersTooLong
 		return
 	}
 	n0 := len(s.hdata)

@@ -570,3 +570,20 @@ func TestLiveTxBounded(t *testing.T) {
 	require.Len(t, u, 1)
 	assert.True(t, u[0].Progress().Has(ResponseComplete))
 }
+
+// TestHeaderBlockBounded feeds an endless header block: memory held for it
+// stays bounded and the transaction is flagged.
+func TestHeaderBlockBounded(t *testing.T) {
+	c := NewConn(Config{MaxHeaderBytes: 1024})
+	c.Request([]byte("GET / HTTP/1.1\r\nX: 1\r\n"))
+	for i := 0; i < 10000; i++ {
+		c.Request([]byte("X-" + itoa(i) + ": " + strings.Repeat("v", 50) + "\r\n  folded\r\n"))
+	}
+	assert.LessOrEqual(t, len(c.req.hdata), 2*1024)
+	assert.LessOrEqual(t, len(c.req.pending), 1024)
+	c.Request([]byte("\r\n"))
+	txs := c.Updated()
+	require.Len(t, txs, 1)
+	assert.NotZero(t, txs[0].Flags()&FlagHeadersTooLong)
+	assert.LessOrEqual(t, len(txs[0].reqHeadersRaw), 1024)
+}

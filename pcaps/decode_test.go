@@ -2,15 +2,18 @@ package pcaps
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/sigtool/sigtool/pcaps/pcapgen"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -271,4 +274,32 @@ func BenchmarkDecode(b *testing.B) {
 		_ = d.decodeLink(&p, LinkEthernet, frame)
 		_ = tcpChecksumOK(p.l4, p.l4addrs)
 	}
+}
+
+// BenchmarkProcess runs the whole engine (read, decode, flows, reassembly,
+// HTTP) over a generated capture of 200 keep-alive HTTP conversations.
+func BenchmarkProcess(b *testing.B) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(b, err)
+	body := bytes.Repeat([]byte("<html>benchmark body</html>\n"), 200)
+	resp := append([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
+	for i := range 200 {
+		cl := netip.AddrPortFrom(netip.MustParseAddr("10.1.0.1"), uint16(20000+i))
+		_, err := c.AddConversation(pcapgen.Conversation{Client: cl, Server: srv4,
+			Exchanges: []pcapgen.Exchange{{Request: req1, Response: resp}, {Request: req2, Response: resp2}}})
+		require.NoError(b, err)
+	}
+	data := c.Bytes()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	var packets int
+	for b.Loop() {
+		st, err := Process(context.Background(), bytes.NewReader(data), "bench", Config{}, HandlerFunc(func(*Packet) {}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		packets = st.Packets
+	}
+	b.ReportMetric(float64(packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+	b.ReportMetric(float64(packets), "packets/op")
 }

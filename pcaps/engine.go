@@ -113,6 +113,7 @@ type engine struct {
 	memcap     int
 	maxFlows   int
 
+	freeBufs   [][]byte // stream buffers of ended flows, for reuse
 	noCsum     bool
 	csumFails  int
 	stats      Stats
@@ -304,6 +305,9 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		e.nextID++
 		e.stats.Flows++
 		fs = &flowState{key: k, tcp: p.Proto == ProtoTCP}
+		if fs.tcp {
+			fs.client.buf, fs.server.buf = e.getBuf(), e.getBuf()
+		}
 		fs.f = Flow{ID: e.nextID, Proto: p.Proto,
 			Client: netip.AddrPortFrom(p.SrcIP, p.SrcPort), Server: netip.AddrPortFrom(p.DstIP, p.DstPort),
 			Start: p.Time}
@@ -335,6 +339,28 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		fs.f.BytesToClient += len(p.Data)
 	}
 	return fs, toServer
+}
+
+// Buffers up to maxPooledBuf bytes are kept for new flows, at most
+// maxPooledBufs of them, so the steady state allocates no stream memory.
+const (
+	maxPooledBuf  = 64 << 10
+	maxPooledBufs = 256
+)
+
+func (e *engine) getBuf() []byte {
+	if n := len(e.freeBufs); n > 0 {
+		b := e.freeBufs[n-1]
+		e.freeBufs = e.freeBufs[:n-1]
+		return b
+	}
+	return nil
+}
+
+func (e *engine) putBuf(b []byte) {
+	if cap(b) > 0 && cap(b) <= maxPooledBuf && len(e.freeBufs) < maxPooledBufs {
+		e.freeBufs = append(e.freeBufs, b[:0])
+	}
 }
 
 func (e *engine) pushBack(fs *flowState) {
@@ -406,6 +432,8 @@ func (e *engine) endFlow(fs *flowState) {
 	if e.flows[fs.key] == fs {
 		delete(e.flows, fs.key)
 	}
+	e.putBuf(fs.client.buf)
+	e.putBuf(fs.server.buf)
 	fs.client, fs.server = tcpStream{}, tcpStream{}
 	fs.app.close()
 }

@@ -38,6 +38,7 @@ func cmdLint(ctx context.Context, env *Env, args []string) int {
 	list := fs.Bool("list", false, "list every check and exit")
 	var varFlags multiFlag
 	fs.Var(&varFlags, "var", "define or override a rule variable, `NAME=VALUE` (repeatable)")
+	varsFile := fs.String("vars", "", "read address and port variables from this suricata.yaml `file`")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -84,11 +85,18 @@ func cmdLint(ctx context.Context, env *Env, args []string) int {
 		}
 		opts.References = r
 	}
-	if len(varFlags) > 0 {
-		opts.Vars = map[string]string{}
-		if err := rulesets.ApplyOverrides(opts.Vars, varFlags); err != nil {
+	opts.Vars = map[string]string{}
+	if *varsFile != "" {
+		src, err := os.ReadFile(*varsFile)
+		if err != nil {
 			return errorf(env, "lint", exitUsage, "%v", err)
 		}
+		if opts.Vars, err = rulesets.ReadSuricataVars(*varsFile, src); err != nil {
+			return errorf(env, "lint", exitUsage, "%v", err)
+		}
+	}
+	if err := rulesets.ApplyOverrides(opts.Vars, varFlags); err != nil {
+		return errorf(env, "lint", exitUsage, "%v", err)
 	}
 
 	files, loadErr := loadForLint(env, fs.Args(), sigparse.Options{Dialect: dialect})

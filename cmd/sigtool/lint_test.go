@@ -125,6 +125,12 @@ func TestLintVar(t *testing.T) {
 	code, out, _ := runLint(t, rule, "--var", "LAB_NET=10.0.0.0/8", "-")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, out)
+	code, out, _ = runLint(t, rule, "--vars", lintDir+"/suricata.yaml", "-")
+	assert.Equal(t, exitOK, code, "LAB_NET comes from the suricata.yaml")
+	assert.Empty(t, out)
+	code, _, errOut := runLint(t, rule, "--vars", lintDir+"/issue2.rules", "-")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "issue2.rules")
 }
 
 func TestLintList(t *testing.T) {

@@ -37,6 +37,7 @@ func checks() []CheckInfo {
 		{"content-cannot-fit", Error, "", "depth, within, dsize, bsize or urilen leave less room than the content needs, so the rule can never match"},
 		{"modifier-conflict", Error, "", "modifiers that cannot be combined on one content (depth with distance, startswith with offset, a modifier given twice, ...)"},
 		{"fast-pattern-multiple", Error, "", "more than one content is marked fast_pattern"},
+		{"flow-conflict", Error, "", "flow asks for contradicting states or directions (to_server with to_client, established with stateless, ...)"},
 		{"http-direction", Error, "", "an HTTP request buffer is used with flow:to_client, or a response buffer with flow:to_server"},
 		{"flow-established-missing", Warning, "", "a TCP rule that inspects payload does not require flow:established"},
 		{"pcre-only", Warning, "", "the rule has a pcre but no content, so every packet runs the regular expression (performance)"},
@@ -74,6 +75,7 @@ func (c *checker) rule(r *sigparse.Rule) {
 	c.checkVars(r)
 	c.checkKeywords(r)
 	c.checkContents(r)
+	c.checkFlowConflict(r)
 	c.checkDirection(r)
 	c.checkFlow(r)
 	c.checkPerformance(r)
@@ -461,6 +463,32 @@ var responseBuffers = map[string]bool{
 	"http.stat_code": true, "http.stat_msg": true, "http.response_line": true,
 	"http.response_body": true, "http.server": true, "http.location": true,
 	"http.response_header": true,
+}
+
+// checkFlowConflict reports flow options Suricata refuses: both
+// directions, or more than one of established, not_established and
+// stateless, or only_stream with no_stream (and the frag pair).
+func (c *checker) checkFlowConflict(r *sigparse.Rule) {
+	for _, o := range r.Options {
+		f, ok := o.Value.(*sigparse.Flow)
+		if !ok {
+			continue
+		}
+		states := 0
+		for _, b := range []bool{f.Established, f.NotEstablished, f.Stateless} {
+			if b {
+				states++
+			}
+		}
+		switch {
+		case f.ToServer && f.ToClient:
+			c.reportArg(r, o, "flow-conflict", "flow:%s asks for both directions", o.Arg)
+		case states > 1:
+			c.reportArg(r, o, "flow-conflict", "flow:%s combines contradicting states", o.Arg)
+		case f.OnlyStream && f.NoStream, f.OnlyFrag && f.NoFrag:
+			c.reportArg(r, o, "flow-conflict", "flow:%s combines an only_ with its no_ opposite", o.Arg)
+		}
+	}
 }
 
 func (c *checker) checkDirection(r *sigparse.Rule) {

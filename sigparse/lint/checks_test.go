@@ -78,6 +78,8 @@ func TestChecks(t *testing.T) {
 		{"modifier-conflict", with(t, "image.php\";", "image.php\"; startswith; offset:1;"), with(t, "image.php\";", "image.php\"; startswith;"), 1, 0},
 		{"modifier-conflict", with(t, "image.php\";", "image.php\"; fast_pattern:only; depth:30;"), with(t, "image.php\";", "image.php\"; fast_pattern:only;"), 1, 0},
 		{"fast-pattern-multiple", with(t, "image.php\";", "image.php\"; fast_pattern; content:\"check\"; fast_pattern;"), with(t, "image.php\";", "image.php\"; fast_pattern; content:\"check\";"), 1, 0},
+		{"flow-conflict", with(t, "established,to_server", "established,to_server,to_client"), with(t, "established,to_server", "to_server,established"), 1, 0},
+		{"flow-conflict", with(t, "established,to_server", "established,stateless,to_server"), goodRule, 1, 0},
 		{"http-direction", with(t, "to_server", "to_client"), with(t, "to_server; http.uri; content:\"/imagedump/image.php\"", "to_client; http.stat_code; content:\"200\""), 1, 0},
 		{"http-direction", with(t, "http.uri;", "http.stat_code;"), goodRule, 1, 0},
 		{"flow-established-missing", with(t, "flow:established,to_server; ", ""), with(t, "established,", "stateless,"), 1, 1},

@@ -37,8 +37,14 @@ func (ir *fwRule) iptables(opts Options) (specs [][]string, notes []string, why 
 	if len(ir.src.v4) == 0 || len(ir.dst.v4) == 0 {
 		return nil, nil, "IPv6 addresses only: iptables output is IPv4 (use --format nftables)"
 	}
-	src, srcM := ipt4Addr(ir.src, "-s", "--src-range")
-	dst, dstM := ipt4Addr(ir.dst, "-d", "--dst-range")
+	src, srcM, why := ipt4Addr(ir.src, "-s", "--src-range")
+	if why != "" {
+		return nil, nil, "source " + why
+	}
+	dst, dstM, why := ipt4Addr(ir.dst, "-d", "--dst-range")
+	if why != "" {
+		return nil, nil, "destination " + why
+	}
 	protos := ir.protos
 	if len(protos) == 0 {
 		protos = []string{""}
@@ -158,18 +164,18 @@ func appendOnce(s []string, x string) []string {
 // shortest (iptables makes one rule per block); otherwise the hull as one
 // block or range with one "-m iprange ! --src-range" per hole, which
 // iptables ANDs ("! -s a,b" is refused by iptables).
-func ipt4Addr(a addrSet, flag, rangeFlag string) (flags, matches []string) {
+func ipt4Addr(a addrSet, flag, rangeFlag string) (flags, matches []string, why string) {
 	full := fullAddrs().v4
 	if len(a.v4) == 1 && a.v4[0] == full[0] {
-		return nil, nil
+		return nil, nil, ""
 	}
 	pos := cidrs(a.v4, true)
 	if len(pos) == 1 {
-		return []string{flag, pos[0]}, nil
+		return []string{flag, pos[0]}, nil, ""
 	}
 	gaps := a.v4.complement(max32)
 	if neg := cidrs(gaps, true); len(neg) == 1 {
-		return []string{"!", flag, neg[0]}, nil
+		return []string{"!", flag, neg[0]}, nil, ""
 	}
 	hull := ivset{{a.v4[0].lo, a.v4[len(a.v4)-1].hi}}
 	var holes ivset
@@ -178,8 +184,14 @@ func ipt4Addr(a addrSet, flag, rangeFlag string) (flags, matches []string) {
 			holes = append(holes, g)
 		}
 	}
-	if len(pos) <= 1+len(holes) {
-		return []string{flag, strings.Join(pos, ",")}, nil
+	// iptables-restore takes at most 255 arguments per rule, so the holes
+	// are only used while few; "-s a,b,c" has no such limit but becomes
+	// one kernel rule per block.
+	if len(pos) <= 1+len(holes) || len(holes) > maxHoles {
+		if len(pos) > maxBlocks {
+			return nil, nil, fmt.Sprintf("address set needs %d blocks (more than %d): use an ipset", len(pos), maxBlocks)
+		}
+		return []string{flag, strings.Join(pos, ",")}, nil, ""
 	}
 	switch h := cidrs(hull, true); {
 	case len(h) == 1 && h[0] == "0.0.0.0/0":
@@ -191,8 +203,13 @@ func ipt4Addr(a addrSet, flag, rangeFlag string) (flags, matches []string) {
 	for _, r := range ranges4(holes) {
 		matches = append(matches, "-m", "iprange", "!", rangeFlag, r)
 	}
-	return flags, matches
+	return flags, matches, ""
 }
+
+const (
+	maxHoles  = 16  // iprange matches per address side
+	maxBlocks = 256 // CIDR blocks in one -s or -d list
+)
 
 // iptPorts renders source and destination port sets.
 func iptPorts(proto string, sp, dp portSet) ([]string, string) {

@@ -525,13 +525,18 @@ func contentMatch(c *sigparse.Content, proto string) ([]payloadMatch, []string) 
 	if len(c.Transforms) > 0 {
 		notes = append(notes, "transforms "+strings.Join(c.Transforms, ",")+" not applied")
 	}
-	// xt_string patterns are at most 128 bytes.
-	const maxPattern = 128
+	// xt_string patterns are at most 128 bytes; iptables 1.8 refuses a
+	// 128-byte --hex-string that ends in a |hex| run, so binary patterns
+	// stop at 127.
+	maxPattern := 128
+	if !printable(m.pattern) {
+		maxPattern = 127
+	}
 	if len(m.pattern) > maxPattern {
 		if m.negate {
-			return nil, append(notes, "negated content longer than 128 bytes dropped")
+			return nil, append(notes, fmt.Sprintf("negated content longer than %d bytes dropped", maxPattern))
 		}
-		notes = append(notes, "content longer than 128 bytes split into pieces matched independently")
+		notes = append(notes, fmt.Sprintf("content longer than %d bytes split into pieces matched independently", maxPattern))
 		var out []payloadMatch
 		for i := 0; i < len(m.pattern); i += maxPattern {
 			p := m

@@ -321,8 +321,11 @@ type Transform struct {
 
 // PCRE is pcre:"/pattern/flags".
 type PCRE struct {
-	Pattern    string   `json:"pattern,omitempty"` // between the slashes, escapes kept
-	Flags      string   `json:"flags,omitempty"`   // every flag as written
+	Pattern string `json:"pattern,omitempty"` // between the slashes, escapes kept
+	Flags   string `json:"flags,omitempty"`   // every flag as written
+	// Captures is Suricata's flowvar/pktvar list after the flags
+	// ("flow:key,flow:value"), "" when there is none.
+	Captures   string   `json:"captures,omitempty"`
 	Negated    bool     `json:"negated,omitempty"`
 	Relative   bool     `json:"relative,omitempty"` // R
 	Buffer     string   `json:"buffer,omitempty"`

@@ -3,35 +3,43 @@ package sigparse
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/sigtool/sigtool/internal/sharedtest"
 )
 
-// corpusFiles returns the *.rules files of a shared ruleset, skipping when
-// ../shared is absent.
-func corpusFiles(tb testing.TB, set string) []string {
+// corpusFiles returns the *.rules files under a folder of ../shared
+// (recursively), skipping when ../shared is absent.
+func corpusFiles(tb testing.TB, elem ...string) []string {
 	tb.Helper()
-	dir := sharedtest.Path(tb, "rulesets", set)
-	files, err := filepath.Glob(filepath.Join(dir, "*.rules"))
+	dir := sharedtest.Path(tb, elem...)
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".rules") {
+			files = append(files, path)
+		}
+		return err
+	})
 	if err != nil || len(files) == 0 {
 		tb.Fatalf("no rule files in %s: %v", dir, err)
 	}
 	return files
 }
 
-// TestCorpus parses every rule of ET Open and the Snort community set,
-// enabled and disabled: no errors in enabled rules, the canonical text
+// TestCorpus parses every rule of ET Open, the Snort community set and
+// the suricata-verify cases, enabled and disabled: no errors in enabled rules, the canonical text
 // re-parses to an identical JSON object, formatting is idempotent, and
 // converting to Suricata keeps every content's buffer and modifiers.
 func TestCorpus(t *testing.T) {
-	for _, set := range []string{"et-open-2024-04", "snort2-community"} {
-		t.Run(set, func(t *testing.T) {
+	for _, set := range []string{"rulesets/et-open-2024-04", "rulesets/snort2-community", "corpus/suricata-verify"} {
+		t.Run(filepath.Base(set), func(t *testing.T) {
 			var enabled, disabled, errEnabled, errDisabled, jsonSame, converted, convertFail int
-			for _, fn := range corpusFiles(t, set) {
+			for _, fn := range corpusFiles(t, strings.Split(set, "/")...) {
 				src, err := os.ReadFile(fn)
 				if err != nil {
 					t.Fatal(err)
@@ -150,7 +158,7 @@ func TestParseConcurrently(t *testing.T) {
 // BenchmarkParseETOpen parses all of ET Open per iteration and reports
 // rules per second and the CPU seconds one parse of the set costs.
 func BenchmarkParseETOpen(b *testing.B) {
-	files := corpusFiles(b, "et-open-2024-04")
+	files := corpusFiles(b, "rulesets", "et-open-2024-04")
 	var srcs [][]byte
 	size := 0
 	for _, fn := range files {

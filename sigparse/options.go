@@ -511,7 +511,8 @@ func parseFastPattern(arg string) (*FastPattern, bool) {
 	}
 }
 
-// readPCRE reads pcre:[!]"/pattern/flags".
+// readPCRE reads pcre:[!]"/pattern/flags[, capture,...]"; the quotes are
+// optional, as in Suricata (pcre:/one/U).
 func (p *parser) readPCRE(o *Option, st *ruleState) (string, int, int) {
 	a := o.Arg
 	pc := &PCRE{}
@@ -520,25 +521,41 @@ func (p *parser) readPCRE(o *Option, st *ruleState) (string, int, int) {
 		pc.Negated = true
 		i = 1
 	}
-	s := strings.TrimSpace(a[i:])
-	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
-		return "pcre must be a quoted \"/pattern/flags\"", 0, len(a)
+	for i < len(a) && isSpace(a[i]) {
+		i++
 	}
-	s = s[1 : len(s)-1]
+	s := a[i:]
+	base := i // offset of s in a
+	if strings.HasPrefix(s, "\"") {
+		if len(s) < 2 || s[len(s)-1] != '"' {
+			return "pcre is missing its closing quote", 0, len(a)
+		}
+		s = s[1 : len(s)-1]
+		base++
+	}
 	if !strings.HasPrefix(s, "/") {
 		return "pcre pattern must start with '/'", 0, len(a)
 	}
+	// Suricata's flowvar/pktvar captures follow the flags after a comma:
+	// "/(?P<x>.*)/R, flow:name"; a comma can also occur in the pattern,
+	// so the flags end at the last '/'.
 	j := strings.LastIndexByte(s, '/')
 	if j == 0 {
 		return "pcre pattern needs a closing '/'", 0, len(a)
 	}
 	pc.Pattern = s[1:j]
-	pc.Flags = s[j+1:]
+	flags := s[j+1:]
+	if k := strings.IndexByte(flags, ','); k >= 0 {
+		pc.Captures = strings.TrimSpace(flags[k+1:])
+		flags = flags[:k]
+	}
+	flags = strings.TrimSpace(flags)
+	pc.Flags = flags
 	pc.Buffer = st.buffer
-	for k := 0; k < len(pc.Flags); k++ {
-		f := pc.Flags[k]
+	for k := 0; k < len(flags); k++ {
+		f := flags[k]
 		if !strings.ContainsRune(pcreFlags, rune(f)) {
-			off := len(a) - 1 - (len(pc.Flags) - k)
+			off := base + j + 1 + k
 			return fmt.Sprintf("unknown pcre flag %q", f), off, off + 1
 		}
 		if f == 'R' {

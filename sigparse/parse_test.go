@@ -265,6 +265,8 @@ func TestTypedValues(t *testing.T) {
 		{`reference:url,example.com/a,b`, `{"scheme":"url","id":"example.com/a,b"}`},
 		{`metadata:created_at 2024_01_01, former_category MALWARE,signature_severity Major`, `{"entries":[{"key":"created_at","value":"2024_01_01"},{"key":"former_category","value":"MALWARE"},{"key":"signature_severity","value":"Major"}]}`},
 		{`pcre:"/^\/a(b|c)\;?/Ui"`, `{"pattern":"^\\/a(b|c)\\;?","flags":"Ui","buffer":"http.uri"}`},
+		{`pcre:/one/U`, `{"pattern":"one","flags":"U","buffer":"http.uri"}`},
+		{`pcre:"/^(.*)\/(\d+)/VG, flow:key,flow:value"`, `{"pattern":"^(.*)\\/(\\d+)","flags":"VG","captures":"flow:key,flow:value","buffer":"http.user_agent"}`},
 		{`pcre:!"/x/R"`, `{"pattern":"x","flags":"R","negated":true,"relative":true}`},
 		{`flow:established,to_server`, `{"established":true,"to_server":true,"flags":["established","to_server"]}`},
 		{`flow: to_client ,stateless`, `{"stateless":true,"to_client":true,"flags":["to_client","stateless"]}`},

@@ -4,18 +4,19 @@ package http1
 type phase uint8
 
 const (
-	phIdle      phase = iota // between messages: empty lines are skipped
-	phLine                   // reading the request or status line
-	phProbe09                // after a protocol-less request line: headers or HTTP/0.9?
-	phHeaders                // reading header lines
-	phBodyCL                 // identity body of known length
-	phChunkLen               // reading a chunk-size line
-	phChunkData              // inside a chunk
-	phChunkEnd               // the CRLF after a chunk
-	phTrailers               // trailer lines after the last chunk
-	phBodyClose              // response body that ends when the connection closes
-	phIgnore                 // tunnel, upgrade or HTTP/0.9: the rest is not HTTP
-	phDead                   // unrecoverable input (gap, invalid length): parsing stopped
+	phIdle        phase = iota // between messages: empty lines are skipped
+	phLine                     // reading the request or status line
+	phProbe09                  // after a protocol-less request line: headers or HTTP/0.9?
+	phHeaders                  // reading header lines
+	phBodyCL                   // identity body of known length
+	phChunkLen                 // reading a chunk-size line
+	phChunkData                // inside a chunk
+	phChunkEnd                 // the CRLF after a chunk
+	phTrailers                 // trailer lines after the last chunk
+	phBodyClose                // response body that ends when the connection closes
+	phConnectWait              // after CONNECT: hold request data until the response says tunnel or not
+	phIgnore                   // tunnel, upgrade or HTTP/0.9: the rest is not HTTP
+	phDead                     // unrecoverable input (gap, invalid length): parsing stopped
 )
 
 // side is the parser state of one direction.
@@ -32,10 +33,15 @@ type side struct {
 	chunked   bool
 	encoding  contentCoding
 	wire      []byte   // compressed response body awaiting inflation
+	held      []byte   // client data held while a CONNECT awaits its response
 	hdata     []byte   // names and values of the headers being read (reused)
 	refs      []hdrRef // the headers being read, in first-seen order (reused)
 	closed    bool
 }
+
+// maxHeld bounds the client data held behind a CONNECT awaiting its
+// response.
+const maxHeld = 64 << 10
 
 // maxLiveTx bounds the transactions a Conn keeps (Suricata's default
 // max-tx for HTTP/1 is 512).
@@ -342,6 +348,15 @@ func (c *Conn) stepRequest(data []byte) []byte {
 		}
 		s.line = s.line[:0]
 		c.finish09(s.tx)
+		return nil
+	case phConnectWait:
+		if len(s.held)+len(data) > maxHeld {
+			// Too much to be a request behind a refused CONNECT.
+			s.held = nil
+			s.ph = phIgnore
+			return nil
+		}
+		s.held = append(s.held, data...)
 		return nil
 	case phHeaders, phTrailers:
 		return c.headerBytes(s, data, true)
@@ -784,11 +799,20 @@ func (c *Conn) responseHeadersDone(s *side) {
 	te, hasTE := lookup(tx.respHeaders, "Transfer-Encoding")
 	cl, hasCL := lookup(tx.respHeaders, "Content-Length")
 	method := tx.method
-	if equalFold(method, "CONNECT") && tx.status >= 200 && tx.status <= 299 {
-		c.finishResponseHeaders(tx)
-		c.endBody(s)
-		c.tunnel()
-		return
+	if equalFold(method, "CONNECT") {
+		if tx.status >= 200 && tx.status <= 299 {
+			c.finishResponseHeaders(tx)
+			c.endBody(s)
+			c.tunnel()
+			return
+		}
+		// Refused: the client's held data is parsed as HTTP again.
+		if r := &c.req; r.ph == phConnectWait {
+			held := r.held
+			r.held = nil
+			r.ph = phIdle
+			defer c.Request(held)
+		}
 	}
 	if tx.status == 101 && !hasTE && !hasCL {
 		c.finishResponseHeaders(tx)
@@ -1038,6 +1062,13 @@ func (c *Conn) endBody(s *side) {
 	if s == &c.req {
 		c.advance(tx, RequestComplete)
 		s.tx = nil
+		if equalFold(tx.method, "CONNECT") && tx.progress&ResponseHeadersDone == 0 {
+			// libhtp parses nothing more from the client until the
+			// response shows whether a tunnel was opened; the data is
+			// held, as Suricata re-feeds what libhtp left unconsumed.
+			s.ph = phConnectWait
+			s.held = s.held[:0]
+		}
 		return
 	}
 	c.advance(tx, ResponseComplete)

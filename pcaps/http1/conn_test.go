@@ -256,6 +256,17 @@ var parserCases = []parserCase{
 		},
 	},
 	{
+		name: "refused CONNECT: the client's next request is parsed",
+		req:  "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n",
+		resp: "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		ntx:  2, progress: []Progress{done, done},
+		want: []want{
+			{0, BufStatCode, false, "407"},
+			{1, BufURI, true, "/after"},
+			{1, BufResponseBody, false, "ok"},
+		},
+	},
+	{
 		name: "101 switching protocols stops parsing",
 		req:  "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello",
 		resp: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi",

@@ -116,6 +116,10 @@ type Engine struct {
 	notEval []NotEvaluated
 	// flowbitNames maps a flowbit name to its index in per-flow bit sets.
 	flowbitNames map[string]int
+	// addrSets are the distinct address expressions of the rules;
+	// addrIndex maps their text to their index (compile time only).
+	addrSets  []*addrNode
+	addrIndex map[string]int
 	// mixed is set when some HTTP rule also has payload keywords, so the
 	// scan keeps each flow's stream start for it.
 	mixed bool

@@ -99,6 +99,10 @@ type rule struct {
 
 	proto     protoKind
 	src, dst  *addrNode
+	// srcSet, dstSet index Engine.addrSets: rules written with the same
+	// address expression share one, so a scan evaluates it once per
+	// packet.
+	srcSet, dstSet int
 	sp, dp    *portNode
 	bidir     bool
 	hasPorts  bool
@@ -254,6 +258,31 @@ func sortRules(rs []*rule) {
 	})
 }
 
+// internAddr resolves an address expression, sharing the result between
+// rules that spell it the same way.
+func (e *Engine) internAddr(res *resolver, a *sigparse.Addr) (*addrNode, int, error) {
+	key := "any"
+	if a != nil {
+		key = a.Raw
+	}
+	if i, ok := e.addrIndex[key]; ok && key != "" {
+		return e.addrSets[i], i, nil
+	}
+	n, err := res.addr(a, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	if e.addrIndex == nil {
+		e.addrIndex = map[string]int{}
+	}
+	i := len(e.addrSets)
+	e.addrSets = append(e.addrSets, n)
+	if key != "" {
+		e.addrIndex[key] = i
+	}
+	return n, i, nil
+}
+
 func (e *Engine) flowbit(name string) int {
 	if i, ok := e.flowbitNames[name]; ok {
 		return i
@@ -292,10 +321,10 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 		u.add("protocol:"+sr.Protocol, fmt.Sprintf("protocol %q is not evaluated (only ip, tcp, udp, icmp, http)", sr.Protocol))
 	}
 	var err error
-	if r.src, err = res.addr(sr.Src, 0); err != nil {
+	if r.src, r.srcSet, err = e.internAddr(res, sr.Src); err != nil {
 		return nil, u, err
 	}
-	if r.dst, err = res.addr(sr.Dst, 0); err != nil {
+	if r.dst, r.dstSet, err = e.internAddr(res, sr.Dst); err != nil {
 		return nil, u, err
 	}
 	if r.sp, err = res.port(sr.SrcPort, 0); err != nil {

@@ -92,6 +92,11 @@ type scanner struct {
 	mnames []string // and its name
 	thresh map[threshKey]*threshState
 	hdr    []byte // scratch for multi-buffer instances
+
+	// memo caches address-set verdicts for the two most recent addresses.
+	memoIP   [2]netip.Addr
+	memo     [2][]uint8
+	memoNext int
 }
 
 func (e *Engine) scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
@@ -531,16 +536,54 @@ func (sc *scanner) headerMatch(r *rule, p *pcaps.Packet, proto uint8, src, dst n
 		}
 	}
 	ports := proto == pcaps.ProtoTCP || proto == pcaps.ProtoUDP
-	fwd := r.src.match(src) && r.dst.match(dst) && (!ports || r.sp.match(sport) && r.dp.match(dport)) &&
+	fwd := sc.addrMatch(r.srcSet, src) && sc.addrMatch(r.dstSet, dst) && (!ports || r.sp.match(sport) && r.dp.match(dport)) &&
 		(ports || !r.hasPorts)
 	if fwd {
 		return true
 	}
 	if r.bidir {
-		return r.src.match(dst) && r.dst.match(src) && (!ports || r.sp.match(dport) && r.dp.match(sport)) &&
+		return sc.addrMatch(r.srcSet, dst) && sc.addrMatch(r.dstSet, src) && (!ports || r.sp.match(dport) && r.dp.match(sport)) &&
 			(ports || !r.hasPorts)
 	}
 	return false
+}
+
+// addrMatch evaluates address set i for ip, remembering the answer for
+// the packet's two addresses: most rules share a few sets ($HOME_NET,
+// $EXTERNAL_NET), so each is evaluated about once per packet.
+func (sc *scanner) addrMatch(i int, ip netip.Addr) bool {
+	var memo []uint8
+	n := len(sc.e.addrSets)
+	switch {
+	case ip == sc.memoIP[0] && len(sc.memo[0]) == n:
+		memo = sc.memo[0]
+	case ip == sc.memoIP[1] && len(sc.memo[1]) == n:
+		memo = sc.memo[1]
+	default:
+		// Replace the older of the two remembered addresses.
+		k := sc.memoNext
+		sc.memoNext ^= 1
+		sc.memoIP[k] = ip
+		if len(sc.memo[k]) != n {
+			sc.memo[k] = make([]uint8, n)
+		} else {
+			clear(sc.memo[k])
+		}
+		memo = sc.memo[k]
+	}
+	switch memo[i] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	m := sc.e.addrSets[i].match(ip)
+	if m {
+		memo[i] = 1
+	} else {
+		memo[i] = 2
+	}
+	return m
 }
 
 func flowMatch(r *rule, toSrv, established, pseudo bool) bool {

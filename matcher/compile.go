@@ -97,27 +97,27 @@ type rule struct {
 	msg, category       string
 	action              string
 
-	proto     protoKind
-	src, dst  *addrNode
+	proto    protoKind
+	src, dst *addrNode
 	// srcSet, dstSet index Engine.addrSets: rules written with the same
 	// address expression share one, so a scan evaluates it once per
 	// packet.
 	srcSet, dstSet int
-	sp, dp    *portNode
-	bidir     bool
-	hasPorts  bool
-	flow      *sigparse.Flow
-	dsize     *sizeCmp
-	payload   []op
-	bufs      []bufList
-	isTx      bool
-	txToSrv   bool // request-direction transaction rule
-	txToCli   bool
-	fbChecks  []flowbitOp
-	fbActions []flowbitOp
-	noalert   bool
-	threshold *thresholdSpec
-	detFilter *thresholdSpec
+	sp, dp         *portNode
+	bidir          bool
+	hasPorts       bool
+	flow           *sigparse.Flow
+	dsize          *sizeCmp
+	payload        []op
+	bufs           []bufList
+	isTx           bool
+	txToSrv        bool // request-direction transaction rule
+	txToCli        bool
+	fbChecks       []flowbitOp
+	fbActions      []flowbitOp
+	noalert        bool
+	threshold      *thresholdSpec
+	detFilter      *thresholdSpec
 	// requirePacket: dsize or flow:no_stream: the payload is inspected
 	// per packet even on TCP streams.
 	requirePacket bool

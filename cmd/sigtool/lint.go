@@ -126,7 +126,7 @@ func cmdLint(ctx context.Context, env *Env, args []string) int {
 		}
 		return exitUsage
 	}
-	if res.Failed(*strict) {
+	if res.Failed() {
 		return exitFindings
 	}
 	return exitOK

@@ -165,8 +165,9 @@ func TestDisabledRuleErrorsAreWarnings(t *testing.T) {
 	assert.Equal(t, Warning, d.Severity)
 	assert.Contains(t, d.Message, "in a disabled rule")
 	assert.Equal(t, 0, res.Summary.Rules)
-	assert.False(t, res.Failed(false))
-	assert.True(t, res.Failed(true))
+	assert.False(t, res.Failed())
+	f, _ := sigparse.ParseFile("t.rules", []byte("#"+with(t, "sid:1000001", "sid:x")+"\n"), sigparse.Options{})
+	assert.True(t, Check([]*sigparse.File{f}, Options{Strict: true}).Failed(), "strict fails on warnings")
 }
 
 // A rule with a bad option is still checked for the rest.

@@ -15,7 +15,7 @@ func ExampleCheck() {
 	for _, d := range res.Diagnostics {
 		fmt.Printf("%d:%d %s %s\n", d.Line, d.Column, d.Severity, d.Code)
 	}
-	fmt.Println(res.SummaryLine(), "failed:", res.Failed(false))
+	fmt.Println(res.SummaryLine(), "failed:", res.Failed())
 	// Output:
 	// 1:1 warning et-metadata-missing
 	// 1:1 warning rev-missing

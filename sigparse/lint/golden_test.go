@@ -71,7 +71,7 @@ func TestGoldenSARIF(t *testing.T) {
 func TestIssue2Rule(t *testing.T) {
 	const rule = `alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"ET TROJAN Win32/Kryptik.ABUD Checkin"; flow:established,to_server; content:"/imagedump/image.php"; http_uri; reference:url,; classtype:trojan-activity; sid:x; rev:1;)`
 	res := lintSrc(t, rule+"\n", StyleNone)
-	require.True(t, res.Failed(false))
+	require.True(t, res.Failed())
 	var sid, ref *Diagnostic
 	for i, d := range res.Diagnostics {
 		switch d.Code {

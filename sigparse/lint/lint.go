@@ -73,7 +73,7 @@ func ParseStyle(s string) (Style, bool) {
 // with no house style.
 type Options struct {
 	Style Style
-	// Strict makes warnings fail the run too (Result.Failed).
+	// Strict makes warnings fail the run too (see Result.Failed).
 	Strict bool
 	// Classifications are the valid classtypes; nil means Suricata's
 	// default classification.config.
@@ -124,13 +124,14 @@ type Result struct {
 	Summary     Summary      `json:"summary"`
 	Diagnostics []Diagnostic `json:"diagnostics"`
 
-	style Style
+	style  Style
+	strict bool
 }
 
 // Failed reports whether the run should exit non-zero: any error, or any
-// warning when strict.
-func (r *Result) Failed(strict bool) bool {
-	return r.Summary.Errors > 0 || strict && r.Summary.Warnings > 0
+// warning when Options.Strict was set.
+func (r *Result) Failed() bool {
+	return r.Summary.Errors > 0 || r.strict && r.Summary.Warnings > 0
 }
 
 // CountByCode returns how many diagnostics each code produced.
@@ -166,7 +167,7 @@ func Check(files []*sigparse.File, opts Options) *Result {
 	for k, v := range opts.Vars {
 		c.vars[k] = v
 	}
-	res := &Result{style: opts.Style, Diagnostics: []Diagnostic{}}
+	res := &Result{style: opts.Style, strict: opts.Strict, Diagnostics: []Diagnostic{}}
 	res.Summary.Files = len(files)
 	for i, f := range files {
 		if f == nil {

@@ -23,6 +23,7 @@ type appState struct {
 	conn    *http1.Conn
 	known   map[*http1.Tx]http1.Progress
 	wait    [2][]*http1.Tx // transactions to hand on, per direction
+	closed  [2]bool        // the parser was told the direction ended
 	txs     int
 }
 
@@ -104,7 +105,8 @@ func (e *engine) appUpdate(fs *flowState, toServer bool, to uint64, eof bool) {
 		}
 	}
 	e.feed(fs, toServer, to)
-	if eof {
+	if eof && !a.closed[dirIdx(toServer)] {
+		a.closed[dirIdx(toServer)] = true
 		if toServer {
 			a.conn.CloseRequest()
 		} else {

@@ -492,6 +492,9 @@ func (e *engine) pseudo(fs *flowState, toServer bool, num int) {
 	p.Stream = e.chunks
 	e.takeHTTP(fs, toServer)
 	p.HTTP = e.httpEvents
+	if len(p.Stream) == 0 && len(p.HTTP) == 0 {
+		return // nothing left to inspect in this direction
+	}
 	e.h.HandlePacket(p)
 }
 
@@ -646,8 +649,15 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 		return toServer
 	}
 	if rst || fs.state == stClosed || (fin && fs.state > stTimeWait) {
-		// Suricata also updates the packet's own direction then.
-		e.appUpdate(fs, toServer, s.ackedEnd(), false)
+		// Suricata also updates the packet's own direction then, and
+		// once the session is closed tells the app layer both streams
+		// ended (STREAM_EOF), so a message cut short by the close is
+		// finished with what arrived.
+		closed := fs.state == stClosed
+		e.appUpdate(fs, toServer, s.ackedEnd(), closed)
+		if closed && !rst {
+			e.appUpdate(fs, !toServer, o.ackedEnd(), true)
+		}
 	}
 	// Raw inspection of the packet's own direction, up to what the peer
 	// ACKed, when enough is waiting or something asks for it.

@@ -64,7 +64,7 @@ var snort3Buffers = map[string]bool{
 	"http_raw_status": true, "http_trailer": true, "http_raw_trailer": true,
 	"http_true_ip": true, "http_param": true, "raw_data": true, "js_data": true,
 	"vba_data": true, "sip_header": true, "sip_body": true, "sip_method": true,
-	"sip_stat_code": true, "http_header_names": false,
+	"sip_stat_code": true,
 }
 
 // dottedNotBuffers are dotted Suricata keywords without an argument that

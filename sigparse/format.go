@@ -1,6 +1,7 @@
 package sigparse
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -177,17 +178,20 @@ func canonicalOrder(opts []*Option) []*Option {
 
 // FormatFile returns src with every rule replaced by its canonical text
 // (continuation lines joined), and comments and blank lines kept as they
-// are. It stops at the first rule that cannot be converted.
+// are. When rules cannot be converted it returns every such error, each
+// prefixed with the rule's position, joined with errors.Join.
 func FormatFile(f *File, opts FormatOptions) ([]byte, error) {
 	out := make([]byte, 0, len(f.Src)+len(f.Src)/16)
+	var errs []error
 	last := 0
 	for _, r := range f.Rules {
 		text, err := Format(r, opts)
 		if err != nil {
 			if p := f.Position(r.Pos); p.IsValid() {
-				return nil, fmt.Errorf("%s: %w", p, err)
+				err = fmt.Errorf("%s: %w", p, err)
 			}
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		out = append(out, f.Src[last:r.Start]...)
 		out = append(out, text...)
@@ -196,6 +200,9 @@ func FormatFile(f *File, opts FormatOptions) ([]byte, error) {
 		for last < len(f.Src) && (f.Src[last] == ' ' || f.Src[last] == '\t') {
 			last++
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	out = append(out, f.Src[last:]...)
 	return out, nil

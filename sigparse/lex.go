@@ -171,7 +171,6 @@ var actions = map[string]bool{
 	"alert": true, "drop": true, "pass": true, "reject": true, "rejectsrc": true,
 	"rejectdst": true, "rejectboth": true, "sdrop": true, "log": true,
 	"activate": true, "dynamic": true, "block": true, "react": true, "rewrite": true,
-	"config": false,
 }
 
 // looksLikeRule reports whether the commented text at p is a rule: an

@@ -436,7 +436,7 @@ func TestDetectDialect(t *testing.T) {
 		{"one odd rule in a snort2 file", "alert tcp any any -> any any (content:\"a\"; http_uri; sid:1;)\n" +
 			"alert tcp any any -> any any (content:\"a\"; http_header; sid:2;)\n" +
 			"alert tcp any any -> any any (http_uri; sid:3;)\n", DialectSnort2},
-		{"sticky buffers", `alert tcp any any -> any any (http.uri; content:"a"; content:"b"; http_header; sid:1;)`, DialectSuricata},
+		{"sticky buffers", `alert tcp any any -> any any (http.uri; content:"a"; pkt_data; content:"b"; http_header; sid:1;)`, DialectSuricata},
 		{"snort3 service", `alert tcp any any -> any any (content:"a"; service:http; sid:1;)`, DialectSnort3},
 	}
 	for _, tt := range tests {

@@ -357,12 +357,6 @@ func (c *checker) parseErrors(f *sigparse.File) {
 				d.SID = &sid
 			}
 		}
-		if d.Filename() == "" {
-			d.File = f.Name
-		}
 		c.diags = append(c.diags, d)
 	}
 }
-
-// Filename returns the diagnostic's file name.
-func (d *Diagnostic) Filename() string { return d.File }

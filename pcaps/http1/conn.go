@@ -1139,10 +1139,19 @@ func (c *Conn) nextResponseTx() *Tx {
 	if c.req.tx != nil && c.req.tx.progress&ResponseLineDone == 0 {
 		return c.req.tx
 	}
+	// libhtp makes up the request side of such a transaction: no method,
+	// the URI "/libhtp::request_uri_not_seen" (which is what EVE then
+	// shows as the url), and a request that is finished.
 	tx := c.newTx()
 	tx.flags |= FlagResponseNoRequest
+	tx.uriRaw = []byte(uriNotSeen)
+	tx.uri = tx.uriRaw
+	c.advance(tx, RequestLineDone|RequestHeadersDone|RequestComplete)
 	return tx
 }
+
+// uriNotSeen is libhtp's URI for a response that has no request.
+const uriNotSeen = "/libhtp::request_uri_not_seen"
 
 // looksLikeStatusLine is libhtp's test: optional whitespace then "HTTP"
 // in any case.

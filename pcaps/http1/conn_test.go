@@ -345,7 +345,13 @@ var parserCases = []parserCase{
 		req:  "",
 		resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
 		ntx:  1, flags: []Flags{FlagResponseNoRequest},
-		want: []want{{0, BufResponseBody, false, "hi"}, {0, BufMethod, true, "<none>"}},
+		want: []want{
+			{0, BufResponseBody, false, "hi"},
+			{0, BufMethod, true, "<none>"},
+			{0, BufRequestLine, true, "<none>"},
+			{0, BufURIRaw, true, "/libhtp::request_uri_not_seen"},
+			{0, BufURI, true, "/libhtp::request_uri_not_seen"},
+		},
 	},
 }
 

@@ -150,13 +150,13 @@ func (tx *Tx) requestBuffer(b Buffer) ([]byte, bool) {
 	hdrs := tx.progress&RequestHeadersDone != 0
 	switch b {
 	case BufMethod:
-		return tx.method, line
+		return tx.method, line && tx.method != nil
 	case BufURI:
 		return tx.uri, line
 	case BufURIRaw:
 		return tx.uriRaw, line
 	case BufRequestLine:
-		return tx.requestLine, line
+		return tx.requestLine, line && tx.requestLine != nil
 	case BufProtocol:
 		return tx.protocol, line && tx.protocol != nil
 	case BufStart:

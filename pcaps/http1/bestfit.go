@@ -59,10 +59,11 @@ func utf8BestFit(p []byte) []byte {
 			need, cp = 1, rune(c&0x1f)
 		case c >= 0xe0 && c <= 0xef:
 			need, cp = 2, rune(c&0x0f)
-		case c >= 0xf0 && c <= 0xf7:
+		case c >= 0xf0 && c <= 0xf4 && !(c == 0xf4 && i+1 < len(p) && p[i+1] > 0x8f):
 			need, cp = 3, rune(c&0x07)
 		default:
-			// A continuation byte or 0xf8-0xff cannot start a character.
+			// A continuation byte, 0xf5-0xff, or a code point beyond
+			// U+10FFFF cannot start a character.
 			p[w] = '?'
 			w++
 			i++

@@ -35,6 +35,10 @@ var normalizeCases = []struct{ raw, want string }{
 	{"/%C0%AE%C0%AE/x", "/x"}, // overlong UTF-8 dots are dots
 	{"/%E9/x", "/?/x"},        // invalid UTF-8 becomes '?'
 	{"/%FF", "/?"},
+	{"/%F5%80%80%80", "/????"},     // no 4-byte lead above F4: each byte is invalid
+	{"/%F0%9F%98%80x", "/?x"},      // U+1F600: valid, but beyond the best-fit range
+	{"/%E4%B8%ADx", "/?x"},         // U+4E2D: no best fit
+	{"/%C3", "/"},                  // cut-off sequence at the end is dropped
 	{"/%00x", "/\x00x"},            // NUL kept (nul-encoded-terminates is off)
 	{"/a?b=%41%2B+c", "/a?b=A++c"}, // query %HH decoded, '+' kept
 	{"/a?q=%u0041", "/a?q=%u0041"}, // no %u in the query

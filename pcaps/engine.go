@@ -561,9 +561,13 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 		}
 	}
 	if fs.state < stEstablished && !(syn && len(p.Payload) > 0) {
-		// Handshake packets carry no stream data (except TCP Fast Open SYNs).
+		// Handshake packets carry no stream data (except TCP Fast Open
+		// SYNs), and Suricata only hands ACKed data to the app layer
+		// from established sessions: a SYN/ACK that ACKs a Fast Open
+		// SYN's data records the ACK, the next server packet passes the
+		// data on (detect-engine-proto).
 		if ack {
-			e.ackUpdate(fs, o, !toServer, t.Ack)
+			e.ackUpdate(fs, o, !toServer, t.Ack, false)
 		}
 		return toServer
 	}
@@ -571,7 +575,7 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 	// ACK handling first, as Suricata: it makes the other side's data
 	// available to the app layer (IDS mode).
 	if ack && !rst {
-		e.ackUpdate(fs, o, !toServer, t.Ack)
+		e.ackUpdate(fs, o, !toServer, t.Ack, true)
 		if fs.swapped {
 			// The app layer reversed the flow: the packet's side is now
 			// the other one.
@@ -589,6 +593,8 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 		left := e.memcap - e.mem - (fs.mem() - before)
 		if s.insert(seq, p.Payload, e.depth, left) < 0 {
 			e.stats.StreamMemcapHits++
+		} else {
+			p.InStream = true
 		}
 	}
 	// State changes on FIN and RST (server's view, as Suricata).
@@ -682,7 +688,7 @@ func (fs *flowState) swap() {
 
 // ackUpdate records an ACK for stream s (sent in direction sToServer) and,
 // in IDS mode, hands the newly ACKed data to the app layer.
-func (e *engine) ackUpdate(fs *flowState, s *tcpStream, sToServer bool, ack uint32) {
+func (e *engine) ackUpdate(fs *flowState, s *tcpStream, sToServer bool, ack uint32, app bool) {
 	if !s.init {
 		return
 	}
@@ -700,7 +706,7 @@ func (e *engine) ackUpdate(fs *flowState, s *tcpStream, sToServer bool, ack uint
 			e.stats.ReassemblyGaps++
 		}
 	}
-	if !e.cfg.Inline {
+	if app && !e.cfg.Inline {
 		e.appUpdate(fs, sToServer, s.ackedEnd(), false)
 	}
 }

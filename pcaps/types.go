@@ -114,6 +114,10 @@ type Packet struct {
 	Invalid bool
 	// Pseudo marks an engine-made flush packet (see above).
 	Pseudo bool
+	// InStream is set when the TCP payload was handed to stream
+	// reassembly (Suricata's PKT_STREAM_ADD): its bytes reach stream
+	// inspection through Stream chunks, at this or a later packet.
+	InStream bool
 
 	// Flow is the flow the packet belongs to; nil for non-IP or invalid
 	// packets.

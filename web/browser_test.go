@@ -17,7 +17,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var updateScreenshot = flag.Bool("update-screenshot", false, "write the draft page's screenshot to ../docs/screenshot-draft.png")
+var (
+	updateScreenshot = flag.Bool("update-screenshot", false, "write the draft page's screenshot to ../docs/screenshot-draft.png")
+	shotsDir         = flag.String("shots", "", "write screenshots of the draft and results pages to this folder, to look at")
+)
+
+// shot saves a full-page PNG screenshot to path.
+func shot(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	var png []byte
+	require.NoError(t, chromedp.Do(ctx, into(&png, chromedp.FullScreenshot(100))))
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+}
 
 const chromiumPath = "/usr/bin/chromium"
 
@@ -148,9 +159,10 @@ func TestBrowserDraftTestExport(t *testing.T) {
 	assert.Contains(t, ruleText, "reference:url,example.com/kryptik-abud")
 
 	if *updateScreenshot {
-		var png []byte
-		require.NoError(t, chromedp.Do(ctx, into(&png, chromedp.FullScreenshot(100))))
-		require.NoError(t, os.WriteFile(filepath.Join("..", "docs", "screenshot-draft.png"), png, 0o644))
+		shot(t, ctx, filepath.Join("..", "docs", "screenshot-draft.png"))
+	}
+	if *shotsDir != "" {
+		shot(t, ctx, filepath.Join(*shotsDir, "draft.png"))
 	}
 
 	// Run it on the Kryptik capture.
@@ -163,6 +175,12 @@ func TestBrowserDraftTestExport(t *testing.T) {
 		into(&marked, chromedp.Text(chromedp.CSS(".alert .buffer mark"))),
 		into(&bufName, chromedp.Text(chromedp.CSS(".alert .buffer-name"))),
 	))
+	if *shotsDir != "" {
+		shot(t, ctx, filepath.Join(*shotsDir, "results.png"))
+	}
+	var bars int
+	require.NoError(t, chromedp.Do(ctx, into(&bars, chromedp.Evaluate[int](`document.querySelectorAll("#timeline rect.bar").length + document.querySelectorAll("#ports rect.bar").length`))))
+	assert.Equal(t, 2, bars, "one bar in each chart")
 	assert.Equal(t, "1", count)
 	assert.Equal(t, "/imagedump/image.php", marked)
 	assert.Equal(t, "http.uri", bufName)

@@ -16,6 +16,7 @@ import (
 type testView struct {
 	Capture      string
 	Stats        matcher.Stats
+	Summary      string // packets, flows, HTTP transactions
 	Elapsed      string
 	Alerts       []alertView
 	Truncated    bool
@@ -53,7 +54,9 @@ type segment struct {
 
 func newTestView(res *runResult) *testView {
 	v := &testView{
-		Capture: res.Capture, Stats: res.Stats, Elapsed: res.Elapsed.Round(time.Millisecond).String(),
+		Capture: res.Capture, Stats: res.Stats, Elapsed: res.Elapsed.Round(100 * time.Microsecond).String(),
+		Summary: fmt.Sprintf("%d packet%s · %d flow%s · %d HTTP transaction%s", res.Stats.Packets, plural(res.Stats.Packets),
+			res.Stats.Flows, plural(res.Stats.Flows), res.Stats.HTTPTransactions, plural(res.Stats.HTTPTransactions)),
 		Truncated: res.Truncated, Counts: res.counts(), NotEvaluated: res.NotEvaluated, RuleErrors: res.RuleErrors,
 	}
 	for _, a := range res.Alerts {

@@ -90,6 +90,9 @@ func TestLoadReader(t *testing.T) {
 // ET Open loads with every file, in a stable order, and without a parse
 // error in an enabled rule.
 func TestLoadETOpen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the ET Open load in -short mode")
+	}
 	dir := sharedtest.Path(t, "rulesets", "et-open-2024-04")
 	l, err := Load([]string{dir}, sigparse.Options{})
 	require.NoError(t, err)
@@ -100,4 +103,19 @@ func TestLoadETOpen(t *testing.T) {
 		}
 	}
 	t.Logf("%d files, %d rules (%d enabled)", len(l.Files), len(l.Rules()), len(l.Enabled()))
+}
+
+// Filters work on parsed rules the same as on hand-built ones: group is
+// the file's base name, re: sees the rule text.
+func TestApplyToLoadedRules(t *testing.T) {
+	l, err := Load([]string{"testdata/rules"}, sigparse.Options{})
+	require.NoError(t, err)
+	disable, err := ParseFilter("disable.conf", []byte("group:b\nre:msg:\"a\"\n"))
+	require.NoError(t, err)
+	enable, err := ParseFilter("enable.conf", []byte("2\n"))
+	require.NoError(t, err)
+	en, dis := Apply(l.Files, enable, disable)
+	assert.Equal(t, []int{2}, sids(l.Enabled()), "sid 2 was commented out and enable.conf turns it on")
+	assert.Equal(t, 1, en)
+	assert.Equal(t, 3, dis)
 }

@@ -273,10 +273,11 @@ func iptString(c payloadMatch, hlo, hhi int) ([]string, []string) {
 	}
 	out = append(out, "--algo", "bm")
 	if !c.raw {
-		from := ip4Header + hlo + c.offset
+		// xt_string offsets are 16-bit, as is an IP packet's length.
+		from := min(ip4Header+hlo+c.offset, 65535)
 		out = append(out, "--from", strconv.Itoa(from))
 		if c.depth >= 0 {
-			out = append(out, "--to", strconv.Itoa(ip4Header+hhi+c.offset+c.depth))
+			out = append(out, "--to", strconv.Itoa(min(ip4Header+hhi+c.offset+c.depth, 65535)))
 			if hhi != hlo {
 				notes = append(notes, fmt.Sprintf("offset/depth window widened by %d bytes to allow for TCP options", hhi-hlo))
 			}

@@ -218,6 +218,9 @@ func nftPayload(c payloadMatch) ([]string, string) {
 		}
 		return nil, "content without a fixed position (startswith, or depth equal to its length): nft has no string match (use --format iptables)"
 	}
+	if c.offset+len(c.pattern) > 65535 {
+		return nil, "content lies beyond the largest IP packet"
+	}
 	if c.negate && len(c.pattern) > nftChunk {
 		return nil, "negated content longer than 16 bytes: nft compares at most 16 bytes at once"
 	}

@@ -100,6 +100,7 @@ func TestVerdicts(t *testing.T) {
 		{"nft v6", `alert udp any any -> ::1 any (msg:"x"; sid:1;)`, NFTables, Exact, ""},
 		{"iptables v6", `alert udp any any -> ::1 any (msg:"x"; sid:1;)`, IPTables, NotTranslatable, "IPv6"},
 		{"bad var", `alert udp $NOPE any -> any any (msg:"x"; sid:1;)`, IPTables, NotTranslatable, "undefined variable $NOPE"},
+		{"huge offset nft", `alert udp any any -> any any (msg:"x"; content:"abc"; offset:70000; depth:3; sid:1;)`, NFTables, NotTranslatable, "beyond the largest IP packet"},
 		{"long content", `alert udp any any -> any any (msg:"x"; content:"` + strings.Repeat("a", 130) + `"; sid:1;)`, IPTables, Approximated, "128 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sigtool/sigtool/matcher"
+	"github.com/sigtool/sigtool/sigparse"
 )
 
 // TimeFormat is the layout of EVE "timestamp" fields: microseconds and a
@@ -31,6 +32,41 @@ func WriteEVE(w io.Writer, a *matcher.Alert) error {
 // tx_id, alert, http, app_proto. Empty optional fields are left out, as
 // Suricata leaves them out. IPv6 addresses are written in full.
 func AppendEVE(dst []byte, a *matcher.Alert) []byte {
+	return appendEVE(dst, a, nil)
+}
+
+// RuleID names a rule by generator and signature id.
+type RuleID struct{ GID, SID int }
+
+// EVEOptions adds to EVE records what a matcher.Alert does not carry but
+// Suricata writes: the alerting rule's metadata (alert.metadata, on by
+// default in Suricata's eve-log alert output). The zero value adds nothing.
+type EVEOptions struct {
+	// Metadata maps a rule to its metadata entries in source order.
+	Metadata map[RuleID][]sigparse.MetaEntry
+}
+
+// NewEVEOptions collects the metadata of rules for EVE records.
+func NewEVEOptions(rules []*sigparse.Rule) *EVEOptions {
+	o := &EVEOptions{Metadata: map[RuleID][]sigparse.MetaEntry{}}
+	for _, r := range rules {
+		if md := r.Metadata(); len(md) > 0 {
+			o.Metadata[RuleID{r.GID(), r.SID()}] = md
+		}
+	}
+	return o
+}
+
+// Append appends a's EVE record, with the rule details o knows, to dst.
+func (o *EVEOptions) Append(dst []byte, a *matcher.Alert) []byte {
+	var md []sigparse.MetaEntry
+	if o != nil {
+		md = o.Metadata[RuleID{max(a.GID, 1), a.SID}]
+	}
+	return appendEVE(dst, a, md)
+}
+
+func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 	b := dst
 	b = append(b, `{"timestamp":`...)
 	b = appendString(b, a.Time.UTC().Format(TimeFormat))
@@ -95,6 +131,9 @@ func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 	b = appendString(b, a.Category)
 	b = append(b, `,"severity":`...)
 	b = strconv.AppendInt(b, int64(severity(a)), 10)
+	if len(md) > 0 {
+		b = appendMetadata(b, md)
+	}
 	b = append(b, '}')
 	if h := a.HTTP; h != nil {
 		b = append(b, `,"http":{`...)
@@ -133,6 +172,41 @@ func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 		b = appendString(b, a.AppProto)
 	}
 	return append(b, "}\n"...)
+}
+
+// appendMetadata writes rule metadata as Suricata does: an object whose
+// keys, in order of first appearance, map to the list of their values.
+func appendMetadata(b []byte, md []sigparse.MetaEntry) []byte {
+	var keys []string
+	vals := map[string][]string{}
+	for _, e := range md {
+		if e.Key == "" {
+			continue
+		}
+		if _, ok := vals[e.Key]; !ok {
+			keys = append(keys, e.Key)
+		}
+		vals[e.Key] = append(vals[e.Key], e.Value)
+	}
+	if len(keys) == 0 {
+		return b
+	}
+	b = append(b, `,"metadata":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, `:[`...)
+		for j, v := range vals[k] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 // ipString formats an address as Suricata does: IPv4 dotted, IPv6 in full

@@ -40,6 +40,8 @@ type Expect struct {
 	// in sigtool test's flag syntax ("-k none", "--set stream.inline=true"):
 	// suricata-verify's args, or the config section of an expected.json.
 	Settings []string
+	// EVE, when set, adds rule metadata to the records filters inspect.
+	EVE *EVEOptions
 	// Pcap is the capture the test names (suricata-verify's pcap: key,
 	// resolved against the file's folder), or "".
 	Pcap string
@@ -308,7 +310,7 @@ func (e *Expect) Check(alerts []*matcher.Alert) []Mismatch {
 	}
 	events := make([]map[string]any, len(alerts))
 	for i, a := range alerts {
-		events[i] = eveMap(a)
+		events[i] = eveMap(e.EVE.Append(nil, a))
 	}
 	for _, f := range e.Filters {
 		n := 0
@@ -589,9 +591,9 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// eveMap decodes a's EVE record into maps, the form filters inspect.
-func eveMap(a *matcher.Alert) map[string]any {
-	d := json.NewDecoder(bytes.NewReader(AppendEVE(nil, a)))
+// eveMap decodes an EVE record into maps, the form filters inspect.
+func eveMap(rec []byte) map[string]any {
+	d := json.NewDecoder(bytes.NewReader(rec))
 	d.UseNumber()
 	var m map[string]any
 	if err := d.Decode(&m); err != nil {

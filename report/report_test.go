@@ -17,6 +17,7 @@ import (
 
 	"github.com/sigtool/sigtool/internal/sharedtest"
 	"github.com/sigtool/sigtool/matcher"
+	"github.com/sigtool/sigtool/sigparse"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -97,7 +98,7 @@ func TestEVEMatchesSuricata(t *testing.T) {
 		HTTP: &matcher.HTTPInfo{Hostname: "www.google.com", URL: "/blah/", UserAgent: "Wget/1.11.4", ContentType: "text/html",
 			Method: "GET", Protocol: "HTTP/1.0", Status: 404, Length: 1194},
 	}
-	ev := eveMap(a)
+	ev := eveMap(AppendEVE(nil, a))
 	for k, want := range f.Match {
 		if strings.HasPrefix(k, "flow.") {
 			continue // flow counters are not part of matcher.Alert
@@ -279,4 +280,26 @@ func TestSummaryEmpty(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, s.Write(&b))
 	assert.Equal(t, "1 capture, 1 packet, 0 flows, 0 HTTP transactions, 0 rules evaluated\n\nno alerts\n", b.String())
+}
+
+func TestEVEMetadata(t *testing.T) {
+	r, err := sigparse.ParseRule(`alert http any any -> any any (msg:"m"; content:"x"; metadata: created_at 2024_01_01, former_category MALWARE, created_at 2024_02_02; sid:1000001; rev:1;)`, sigparse.Options{})
+	require.NoError(t, err)
+	o := NewEVEOptions([]*sigparse.Rule{r})
+	rec := string(o.Append(nil, httpAlert()))
+	assert.Contains(t, rec, `"severity":1,"metadata":{"created_at":["2024_01_01","2024_02_02"],"former_category":["MALWARE"]}},"http":`)
+	assert.True(t, json.Valid([]byte(rec)))
+	// Other rules and the zero options add nothing.
+	other := httpAlert()
+	other.SID = 5
+	assert.NotContains(t, string(o.Append(nil, other)), "metadata")
+	var none *EVEOptions
+	assert.Equal(t, string(AppendEVE(nil, httpAlert())), string(none.Append(nil, httpAlert())))
+
+	// Filters see the metadata when the expectation has the options.
+	e, err := ParseExpect("t.yaml", []byte("checks:\n  - filter:\n      count: 1\n      match:\n        alert.metadata.former_category[0]: MALWARE\n"))
+	require.NoError(t, err)
+	assert.Len(t, e.Check([]*matcher.Alert{httpAlert()}), 1)
+	e.EVE = o
+	assert.Empty(t, e.Check([]*matcher.Alert{httpAlert()}))
 }

@@ -255,6 +255,10 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "sigtool test: sid %d not evaluated: %s\n", n.SID, report.NotEvaluatedReason(n))
 		}
 	}
+	eveOpts := report.NewEVEOptions(rules)
+	if expect != nil {
+		expect.EVE = eveOpts
+	}
 	var kept []*matcher.Alert
 	var buf []byte
 	inputErr := false
@@ -266,7 +270,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 			sum.Alert(a)
 			switch *format {
 			case "eve":
-				buf = report.AppendEVE(buf[:0], a)
+				buf = eveOpts.Append(buf[:0], a)
 				bw.Write(buf)
 			case "fast":
 				buf = report.AppendFast(buf[:0], a)

@@ -275,15 +275,19 @@ func TestTestBadInput(t *testing.T) {
 
 // TestTestSuricataVerifyCase runs a suricata-verify case from ../shared with
 // nothing but --expect: the pcap and rules.rules come from the case folder
-// and --set stream.midstream=true from its test.yaml.
+// and -k none --set stream.inline=true from its test.yaml, whose check
+// names the packet the alert must be on.
 func TestTestSuricataVerifyCase(t *testing.T) {
-	dir := sharedtest.Path(t, "corpus", "suricata-verify", "alert-testmyids-midstream")
-	code, _, stderr := runCLI(t, false, "test", "--format", "eve", "--expect", filepath.Join(dir, "test.yaml"))
+	dir := sharedtest.Path(t, "corpus", "suricata-verify", "detect-http-uri__DetectEngineHttpRawUriTest01")
+	code, stdout, stderr := runCLI(t, false, "test", "--format", "fast", "--expect", filepath.Join(dir, "test.yaml"))
 	assert.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "using --set stream.midstream=true from")
+	assert.Contains(t, stderr, "using -k none from")
+	assert.Contains(t, stderr, "using --set stream.inline=true from")
 	assert.Contains(t, stderr, "all expectations met")
+	assert.Equal(t, 1, strings.Count(stdout, "[1:1:0] http raw uri test"), stdout)
 
 	// The corpus expected.json works as an expectation file too.
 	code, _, stderr = runCLI(t, false, "test", "--format", "eve", "--rules", filepath.Join(dir, "rules.rules"), "--expect", filepath.Join(dir, "expected.json"))
 	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stderr, "all expectations met")
 }

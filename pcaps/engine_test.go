@@ -253,7 +253,11 @@ func TestBadChecksumNotReassembled(t *testing.T) {
 	assert.False(t, r.packets[3].ChecksumOK)
 	assert.Equal(t, 1, r.stats.ChecksumErrors)
 	assert.NotContains(t, r.stream[1].String(), "imagedump", "bad-checksum segment reassembled")
-	assert.Empty(t, r.requestEvents())
+	for _, h := range r.requestEvents() {
+		// The response alone makes a transaction whose request was not
+		// seen, as libhtp does.
+		assert.NotContains(t, h.uri, "imagedump")
+	}
 
 	r = runCapture(t, data, Config{NoChecksum: true})
 	require.NoError(t, r.err)

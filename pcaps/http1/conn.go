@@ -126,7 +126,10 @@ func (c *Conn) Updated() []*Tx {
 	return c.out
 }
 
-func (tx *Tx) done() bool { return tx.progress.Has(RequestComplete | ResponseComplete) }
+func (tx *Tx) done() bool {
+	return tx.progress.Has(ResponseComplete) &&
+		(tx.progress.Has(RequestComplete) || tx.flags&FlagResponseNoRequest != 0)
+}
 
 func (c *Conn) advance(tx *Tx, p Progress) {
 	if tx.progress&p == p {
@@ -1139,14 +1142,14 @@ func (c *Conn) nextResponseTx() *Tx {
 	if c.req.tx != nil && c.req.tx.progress&ResponseLineDone == 0 {
 		return c.req.tx
 	}
-	// libhtp makes up the request side of such a transaction: no method,
-	// the URI "/libhtp::request_uri_not_seen" (which is what EVE then
-	// shows as the url), and a request that is finished.
+	// libhtp makes up the request side of such a transaction: no method
+	// and the URI "/libhtp::request_uri_not_seen" (which is what EVE then
+	// shows as the url). Its request progress does not move, so no
+	// request-side buffer is inspected.
 	tx := c.newTx()
 	tx.flags |= FlagResponseNoRequest
 	tx.uriRaw = []byte(uriNotSeen)
 	tx.uri = tx.uriRaw
-	c.advance(tx, RequestLineDone|RequestHeadersDone|RequestComplete)
 	return tx
 }
 

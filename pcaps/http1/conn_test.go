@@ -349,8 +349,8 @@ var parserCases = []parserCase{
 			{0, BufResponseBody, false, "hi"},
 			{0, BufMethod, true, "<none>"},
 			{0, BufRequestLine, true, "<none>"},
-			{0, BufURIRaw, true, "/libhtp::request_uri_not_seen"},
-			{0, BufURI, true, "/libhtp::request_uri_not_seen"},
+			// The made-up URI is there for EVE, not for inspection.
+			{0, BufURI, true, "<none>"},
 		},
 	},
 }
@@ -603,4 +603,11 @@ func TestHeaderBlockBounded(t *testing.T) {
 	require.Len(t, txs, 1)
 	assert.NotZero(t, txs[0].Flags()&FlagHeadersTooLong)
 	assert.LessOrEqual(t, len(txs[0].reqHeadersRaw), 1024)
+}
+
+func TestResponseWithoutRequestURI(t *testing.T) {
+	txs := parse("", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	require.Len(t, txs, 1)
+	assert.Equal(t, uriNotSeen, string(txs[0].RawURI()), "EVE's url for such a transaction")
+	assert.False(t, txs[0].Progress().Has(RequestLineDone))
 }

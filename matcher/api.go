@@ -161,3 +161,38 @@ func (e *Engine) ScanFile(ctx context.Context, path string, emit func(*Alert)) (
 func (e *Engine) Scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
 	return e.scan(ctx, r, name, emit)
 }
+
+// RulePattern describes one evaluated rule for a multi-pattern prefilter.
+type RulePattern struct {
+	// Index is the rule's place in evaluation order (0-based).
+	Index    int
+	SID, GID int
+	// Fast is the rule's fast pattern: the content marked fast_pattern,
+	// else its longest positive content; nil when the rule has none, so a
+	// prefilter must always keep it.
+	Fast *Fast
+	// Needs lists, per buffer the rule inspects, the longest positive
+	// content that buffer must contain for the rule to match. Buffer ""
+	// is the packet payload or stream.
+	Needs []Fast
+}
+
+// RulePatterns lists the patterns of every evaluated rule, in evaluation
+// order. Skipping a rule whose needed pattern is absent from its buffer
+// does not change any verdict.
+func (e *Engine) RulePatterns() []RulePattern {
+	out := make([]RulePattern, len(e.rules))
+	for i, r := range e.rules {
+		rp := RulePattern{Index: i, SID: r.sid, GID: r.gid, Fast: r.fast}
+		if len(r.payNeed) > 0 {
+			rp.Needs = append(rp.Needs, Fast{Buffer: "", Pattern: r.payNeed, Nocase: r.payNeedFold})
+		}
+		for _, b := range r.bufs {
+			if len(b.need) > 0 {
+				rp.Needs = append(rp.Needs, Fast{Buffer: b.name, Pattern: b.need, Nocase: b.needFold})
+			}
+		}
+		out[i] = rp
+	}
+	return out
+}

@@ -118,3 +118,25 @@ func TestPCRENamedGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestRulePatterns(t *testing.T) {
+	r, err := sigparse.ParseRule(`alert http any any -> any any (msg:"x"; http.method; content:"POST"; http.uri; content:"/a"; content:"/gate.php"; fast_pattern; content:!"/never/"; sid:7;)`, sigparse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Compile([]*sigparse.Rule{r}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := e.RulePatterns()
+	if len(rp) != 1 || rp[0].SID != 7 || rp[0].Fast == nil || string(rp[0].Fast.Pattern) != "/gate.php" || rp[0].Fast.Buffer != "http.uri" {
+		t.Fatalf("RulePatterns = %+v", rp)
+	}
+	got := map[string]string{}
+	for _, n := range rp[0].Needs {
+		got[n.Buffer] = string(n.Pattern)
+	}
+	if got["http.method"] != "POST" || got["http.uri"] != "/gate.php" || len(got) != 2 {
+		t.Errorf("Needs = %v", got)
+	}
+}

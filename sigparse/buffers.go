@@ -55,6 +55,18 @@ var legacyStickyBuffers = map[string]string{
 	"dce_stub_data":        "dcerpc.stub_data",
 	"dnp3_data":            "dnp3.data",
 	"base64_data":          "base64_data",
+	"sip_header":           "sip_header", // Snort 2 SIP preprocessor buffers
+	"sip_body":             "sip_body",
+}
+
+// snort3HeaderFields maps Snort 3 http_header:field NAME to the Suricata
+// buffer that holds just that header; other fields stay in http.header.
+var snort3HeaderFields = map[string]string{
+	"user-agent": "http.user_agent", "host": "http.host", "cookie": "http.cookie",
+	"referer": "http.referer", "content-type": "http.content_type",
+	"content-length": "http.content_len", "accept": "http.accept",
+	"accept-encoding": "http.accept_enc", "accept-language": "http.accept_lang",
+	"connection": "http.connection", "server": "http.server", "location": "http.location",
 }
 
 // snort3Buffers are Snort 3 buffer keywords without a Suricata spelling in

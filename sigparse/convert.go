@@ -84,11 +84,21 @@ func convert(r *Rule, to Dialect) ([]*Option, error) {
 				emit(b, "", false)
 			}
 		case DialectSnort3:
-			k, ok := snort3Sticky[b]
-			if !ok {
+			if k, ok := snort3Sticky[b]; ok {
+				emit(k, "", false)
+				break
+			}
+			field := ""
+			for f, fb := range snort3HeaderFields {
+				if fb == b {
+					field = f
+				}
+			}
+			if field == "" {
 				return fail(opt, "buffer "+b+" has no Snort 3 equivalent")
 			}
-			emit(k, "", false)
+			// Snort 3 selects a single header with http_header:field.
+			emit("http_header", "field "+field, true)
 		case DialectSnort2:
 			switch b {
 			case "file.data":

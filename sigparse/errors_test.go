@@ -24,7 +24,7 @@ func TestCaret(t *testing.T) {
 		{"utf-8 counts runes", `alert tcp any any -> any any (msg:"é"; sid:x;)`, 45,
 			"  alert tcp any any -> any any (msg:\"é\"; sid:x;)\n" +
 				"                                             ^\n"},
-		{"long line, error near the start", "alert tcp any any -> any any (msg:x; " + string(make([]byte, 0)) + repeat("content:\"abcdefgh\"; ", 6) + "sid:1;)", 35,
+		{"long line, error near the start", "alert tcp any any -> any any (msg:x; " + repeat("content:\"abcdefgh\"; ", 6) + "sid:1;)", 35,
 			"  alert tcp any any -> any any (msg:x; content:\"abcdefgh\"; content:\"abcdef …\n" +
 				"                                    ^\n"},
 		{"error past the end", `alert tcp any any -> any any (sid:1;`, 37,

@@ -106,6 +106,8 @@ func TestFormatRule(t *testing.T) {
 			`alert tcp any any -> any any (msg:"m"; pcre:"/a/Ui"; sid:1;)`, DialectSnort2},
 		{"to snort3", `alert tcp any any -> any any (msg:"m"; content:"/a"; http_uri; nocase; depth:4; fast_pattern; sid:1;)`,
 			`alert tcp any any -> any any (msg:"m"; http_uri; content:"/a",nocase,depth 4,fast_pattern; sid:1;)`, DialectSnort3},
+		{"user agent to snort3 header field", `alert tcp any any -> any any (msg:"m"; http.user_agent; content:"curl"; sid:1;)`,
+			`alert tcp any any -> any any (msg:"m"; http_header:field user-agent; content:"curl"; sid:1;)`, DialectSnort3},
 		{"snort3 headerless to suricata", `alert http (msg:"m"; http_uri; content:"/a",nocase; sid:1;)`,
 			`alert http any any -> any any (msg:"m"; http.uri; content:"/a"; nocase; sid:1;)`, DialectSuricata},
 	}

@@ -263,6 +263,14 @@ func (p *parser) readOption(o *Option, st *ruleState, d Dialect) (msg string, of
 			return "", 0, 0
 		}
 		if b, ok := stickyBuffer(name, o.HasArg, d); ok {
+			if d == DialectSnort3 && (name == "http_header" || name == "http_raw_header") && o.HasArg {
+				// http_header:field user-agent selects one header.
+				if f, ok := strings.CutPrefix(strings.TrimSpace(o.Arg), "field "); ok && name == "http_header" {
+					if fb, ok := snort3HeaderFields[strings.ToLower(strings.TrimSpace(f))]; ok {
+						b = fb
+					}
+				}
+			}
 			// file_data:mime and the like: Snort 2 options of a buffer
 			// keyword do not change the buffer.
 			o.Value = &StickyBuffer{Name: b}

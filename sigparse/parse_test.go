@@ -231,6 +231,8 @@ func TestContentBuffers(t *testing.T) {
 			DialectSuricata, []string{`http.uri:x [xor:"0d0a"]`}},
 		{"snort3 sticky and inline", `http_uri; content:"/a",nocase,depth 4,fast_pattern; http_header; content:"X-Y",within 20,distance 2; service:http;`,
 			DialectSnort3, []string{"http.uri:/a nocase depth=4 fast_pattern", "http.header:X-Y distance=2 within=20"}},
+		{"snort3 header field", `http_header:field user-agent; content:"curl"; http_header:field x-foo; content:"1"; service:http;`,
+			DialectSnort3, []string{"http.user_agent:curl", "http.header:1"}},
 		{"fast_pattern forms", `content:"abcd"; fast_pattern:only; content:"efgh"; fast_pattern:1,2;`,
 			DialectSuricata, []string{":abcd fast_pattern=only", ":efgh fast_pattern=1,2"}},
 		{"byte_extract variable", `byte_extract:2,0,len; content:"x"; distance:len; within:len;`,

@@ -38,6 +38,13 @@ type sigCount struct {
 	total    int
 	perFile  map[string]int
 	files    []string // in first-alert order
+	flows    map[flowKey]bool
+}
+
+// flowKey names a flow across captures: flow ids restart in each capture.
+type flowKey struct {
+	file string
+	id   uint64
 }
 
 // Begin starts counting alerts for capture name.
@@ -51,10 +58,13 @@ func (s *Summary) Alert(a *matcher.Alert) {
 	key := [2]int{max(a.GID, 1), a.SID}
 	c := s.sigs[key]
 	if c == nil {
-		c = &sigCount{gid: key[0], sid: a.SID, msg: a.Msg, perFile: map[string]int{}}
+		c = &sigCount{gid: key[0], sid: a.SID, msg: a.Msg, perFile: map[string]int{}, flows: map[flowKey]bool{}}
 		s.sigs[key] = c
 	}
 	c.total++
+	if a.FlowID != 0 {
+		c.flows[flowKey{s.cur, a.FlowID}] = true
+	}
 	if c.perFile[s.cur] == 0 {
 		c.files = append(c.files, s.cur)
 	}
@@ -110,15 +120,23 @@ func (s *Summary) Write(w io.Writer) error {
 		b.WriteString("\nno alerts\n")
 	} else {
 		fmt.Fprintf(&b, "\n%s from %s:\n", plural(s.Alerts(), "alert"), plural(len(sigs), "signature"))
+		fmt.Fprintf(&b, "  %6s %6s %8s  %-10s %s\n", "alerts", "flows", "captures", "sid", "msg")
 		for _, c := range sigs {
 			id := fmt.Sprint(c.sid)
 			if c.gid != 1 {
 				id = fmt.Sprintf("%d:%d", c.gid, c.sid)
 			}
-			fmt.Fprintf(&b, "  %6d  sid %-10s %s\n", c.total, id, c.msg)
-			if len(s.files) > 1 {
-				for _, f := range c.files {
-					fmt.Fprintf(&b, "  %6s    %6d in %s\n", "", c.perFile[f], f)
+			fmt.Fprintf(&b, "  %6d %6d %8d  %-10s %s\n", c.total, len(c.flows), len(c.files), id, c.msg)
+		}
+		if len(s.files) > 1 {
+			b.WriteString("\nalerts by capture:\n")
+			for _, c := range sigs {
+				for i, f := range c.files {
+					if i == maxFilesShown {
+						fmt.Fprintf(&b, "  sid %-10d ... and %d more captures\n", c.sid, len(c.files)-i)
+						break
+					}
+					fmt.Fprintf(&b, "  sid %-10d %6d in %s\n", c.sid, c.perFile[f], f)
 				}
 			}
 		}
@@ -143,6 +161,10 @@ func (s *Summary) Write(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// maxFilesShown bounds the per-capture lines of one signature, so that a
+// rule firing across a large benign corpus does not flood the summary.
+const maxFilesShown = 10
 
 func plural(n int, what string) string {
 	if n == 1 {

@@ -28,7 +28,7 @@ func checks() []CheckInfo {
 		{"sid-duplicate", Error, "", "another enabled rule in the files given has the same gid:sid"},
 		{"msg-missing", Warning, "", "the rule has no msg, so its alerts say nothing"},
 		{"rev-missing", Warning, "", "the rule has no rev"},
-		{"classtype-unknown", Error, "", "the classtype is not in classification.config; Suricata refuses the rule"},
+		{"classtype-unknown", Warning, "", "the classtype is not in classification.config; Suricata warns and gives the rule priority 3"},
 		{"reference-malformed", Error, "", "a reference is not TYPE,VALUE or its value is empty"},
 		{"reference-url-scheme", Warning, "", "a url reference includes http:// or https://; reference.config adds the scheme"},
 		{"reference-unknown-system", Warning, "", "the reference type is not in reference.config"},
@@ -113,7 +113,7 @@ func (c *checker) checkMeta(r *sigparse.Rule) {
 	if o := r.Option("classtype"); o != nil {
 		if ct, ok := o.Value.(*sigparse.Classtype); ok {
 			if _, ok := c.classes.Lookup(ct.Name); !ok {
-				c.reportArg(r, o, "classtype-unknown", "unknown classtype %q (not in classification.config)", ct.Name)
+				c.reportArg(r, o, "classtype-unknown", "unknown classtype %q (not in classification.config): Suricata falls back to priority 3", ct.Name)
 			}
 		}
 	}

@@ -695,7 +695,7 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 		if len(r.payload) > 0 {
 			e.mixed = true
 		}
-		if r.proto == protoIP || r.proto == protoUDP || r.proto == protoICMP {
+		if r.proto == protoUDP || r.proto == protoICMP {
 			u.add("protocol:"+sr.Protocol, "HTTP buffers on a non-TCP rule")
 		}
 

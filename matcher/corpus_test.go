@@ -2,9 +2,11 @@ package matcher_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sigtool/sigtool/internal/sharedtest"
@@ -78,6 +80,46 @@ func TestMalwareCheckins(t *testing.T) {
 		}
 		if st.PerSID[c.sid] != c.want || st.Alerts != c.want {
 			t.Errorf("%s: sid %d alerted %d times (%d alerts in all), want %d", c.file, c.sid, st.PerSID[c.sid], st.Alerts, c.want)
+		}
+	}
+}
+
+// TestConcurrentScans: one Engine, several scans at once, same answers
+// (run with -race to check the engine is not written during scans).
+func TestConcurrentScans(t *testing.T) {
+	eng := compileText(t, "kryptik.rules", kryptikRules)
+	pcaps, _ := filepath.Glob(filepath.Join("testdata", "cases", "*", "input.pcap"))
+	if len(pcaps) == 0 {
+		t.Fatal("no generated cases")
+	}
+	want := map[string]int{}
+	for _, p := range pcaps {
+		st, err := eng.ScanFile(context.Background(), p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[p] = st.Alerts
+	}
+	errs := make(chan error, 4*len(pcaps))
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		for _, p := range pcaps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st, err := eng.ScanFile(context.Background(), p, nil)
+				if err == nil && st.Alerts != want[p] {
+					err = fmt.Errorf("%s: %d alerts, sequential scan gave %d", p, st.Alerts, want[p])
+				}
+				errs <- err
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
 		}
 	}
 }

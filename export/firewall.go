@@ -52,11 +52,11 @@ func explain(err error) error {
 	if errors.Is(err, exec.ErrNotFound) {
 		return fmt.Errorf("iptables not found: install iptables (apt-get install iptables): %w", err)
 	}
-	msg := err.Error()
+	msg := strings.TrimSpace(err.Error())
 	switch {
 	case strings.Contains(msg, "Permission denied"), strings.Contains(msg, "you must be root"),
 		strings.Contains(msg, "Operation not permitted"):
-		return fmt.Errorf("iptables needs root (CAP_NET_ADMIN): run sigtool as root or use --dry-run: %w", err)
+		return fmt.Errorf("iptables needs root (CAP_NET_ADMIN): run sigtool as root or use --dry-run: %s", msg)
 	case strings.Contains(msg, "executable file not found"):
 		return fmt.Errorf("iptables not found: install iptables (apt-get install iptables): %w", err)
 	}

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -237,4 +240,66 @@ func TestIptablesErrors(t *testing.T) {
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, errOut, "sigtool iptables apply: not applying rules from files with errors\n")
 	assert.Empty(t, mem.Log)
+}
+
+// TestIptablesHelper is not a test: TestIptablesNetns runs the test
+// binary inside a network namespace with SIGTOOL_IPT_ARGS set, so that
+// "sigtool iptables" drives the real iptables there.
+func TestIptablesHelper(t *testing.T) {
+	args := os.Getenv("SIGTOOL_IPT_ARGS")
+	if args == "" {
+		t.Skip("helper process for TestIptablesNetns")
+	}
+	code, out, errOut := exRun(strings.Split(args, "\x1f")...)
+	os.Stdout.WriteString("CODE " + string(rune('0'+code)) + "\n" + out + "STDERR\n" + errOut)
+}
+
+// TestIptablesNetns runs apply, status and remove with the real
+// go-iptables inside a namespace it creates (never on the host's tables).
+func TestIptablesNetns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root to create a network namespace")
+	}
+	for _, tool := range []string{"ip", "iptables"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("skipping: %s not installed (scripts/setup.sh installs it)", tool)
+		}
+	}
+	ns := fmt.Sprintf("sigtool-cli%d", os.Getpid())
+	require.NoError(t, exec.Command("ip", "netns", "add", ns).Run())
+	t.Cleanup(func() { exec.Command("ip", "netns", "delete", ns).Run() })
+	self, err := os.Executable()
+	require.NoError(t, err)
+	sigtool := func(args ...string) (string, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := exec.CommandContext(ctx, "ip", "netns", "exec", ns, self, "-test.run=^TestIptablesHelper$")
+		c.Env = append(os.Environ(), "SIGTOOL_IPT_ARGS="+strings.Join(args, "\x1f"))
+		out, err := c.Output()
+		require.NoError(t, err)
+		code, rest, _ := strings.Cut(string(out), "\n")
+		stdout, stderr, _ := strings.Cut(rest, "STDERR\n")
+		if i := strings.LastIndex(stderr, "PASS\n"); i >= 0 {
+			stderr = stderr[:i]
+		}
+		return code + "\n" + stdout, stderr
+	}
+	ipt := func(args ...string) string {
+		out, err := exec.Command("ip", append([]string{"netns", "exec", ns, "iptables"}, args...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return string(out)
+	}
+	ipt("-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT")
+
+	out, errOut := sigtool("iptables", "apply", "--hook", "INPUT,OUTPUT", "--target", "REJECT", "testdata/export/anchored.rules")
+	assert.Equal(t, "CODE 0\napplied 12 iptables rules from 2 signatures to chain SIGTOOL in table filter, jumped to from INPUT, OUTPUT\n", out, errOut)
+	assert.Equal(t, "-P INPUT ACCEPT\n-A INPUT -j SIGTOOL\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n", ipt("-S", "INPUT"))
+	assert.Contains(t, ipt("-S", "SIGTOOL"), `-A SIGTOOL -s 192.168.0.0/16 -p udp -m udp --dport 53 -m string --hex-string "|beef|" --algo bm --from 28 --to 30 -m comment --comment "1:1000010 DNS transaction id 0xbeef" -j REJECT --reject-with icmp-port-unreachable`)
+
+	out, _ = sigtool("iptables", "status")
+	assert.True(t, strings.HasPrefix(out, "CODE 0\nchain SIGTOOL in table filter: 12 rules, jumped to from INPUT, OUTPUT\n"), out)
+
+	out, _ = sigtool("iptables", "remove")
+	assert.Equal(t, "CODE 0\nremoved chain SIGTOOL from table filter\n", out)
+	assert.Equal(t, "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n", ipt("-S"))
 }

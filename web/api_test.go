@@ -189,7 +189,7 @@ func TestAPITest(t *testing.T) {
 	pcap.Write(raw)
 	d = decode(c.postForm("/api/test", map[string]string{"rules": kryptikRule}, map[string][2]string{"upload": {"checkin.pcap", pcap.String()}}))
 	assert.Len(t, d.Alerts, 1)
-	d = decode(c.postForm("/api/test", map[string]string{"rules": kryptikRule}, map[string][2]string{"upload": {"checkin.pcap.gz", gzipped(pcap.String())}}))
+	d = decode(c.postForm("/api/test", nil, map[string][2]string{"rules": {"local.rules", kryptikRule + "\n"}, "upload": {"checkin.pcap.gz", gzipped(pcap.String())}}))
 	assert.Len(t, d.Alerts, 1, "gzip upload")
 
 	// A truncated capture: the alerts before the damage stand, the error

@@ -71,6 +71,12 @@ func (s *Server) readRunForm(c *gin.Context, checkToken bool) (rules string, cp 
 		return "", nil, errStatus(http.StatusForbidden, "the form's CSRF token is missing or stale; reload the page and try again")
 	}
 	rules = c.PostForm("rules")
+	if fh, err := c.FormFile("rules"); err == nil && rules == "" {
+		// curl -F rules=@local.rules sends the rules as a file part.
+		if rules, err = readPart(fh, maxRulesText); err != nil {
+			return "", nil, err
+		}
+	}
 	if len(rules) > maxRulesText {
 		return "", nil, errStatus(http.StatusRequestEntityTooLarge, "rules text over %d bytes", maxRulesText)
 	}
@@ -100,6 +106,23 @@ func (s *Server) readRunForm(c *gin.Context, checkToken bool) (rules string, cp 
 		return "", nil, errStatus(http.StatusNotFound, "no capture named %q in the configured pcap folders", name)
 	}
 	return rules, &capture{name: p.Name, path: p.Path}, nil
+}
+
+// readPart reads a small file part whole, up to limit bytes.
+func readPart(fh *multipart.FileHeader, limit int64) (string, error) {
+	if fh.Size > limit {
+		return "", errStatus(http.StatusRequestEntityTooLarge, "%s: over %d bytes", uploadName(fh.Filename), limit)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", errStatus(http.StatusBadRequest, "reading %s: %v", uploadName(fh.Filename), err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", errStatus(http.StatusBadRequest, "reading %s: %v", uploadName(fh.Filename), err)
+	}
+	return string(b), nil
 }
 
 // uploadName keeps only the base name the browser sent, for messages.

@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"io"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sigtool/sigtool/internal/sharedtest"
+	"github.com/sigtool/sigtool/sigparse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -364,4 +367,21 @@ func TestRulesETOpen(t *testing.T) {
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &doc))
 	assert.Len(t, doc.Rules, maxRuleHits)
 	assert.True(t, doc.Truncated)
+}
+
+func TestHTTPServerTimeouts(t *testing.T) {
+	s, _ := testServer(t, func(o *Options) { o.RunTimeout = time.Minute })
+	hs := s.HTTPServer()
+	assert.Equal(t, DefaultAddr, hs.Addr, "loopback unless told otherwise")
+	assert.Positive(t, hs.ReadHeaderTimeout)
+	assert.Positive(t, hs.ReadTimeout)
+	assert.Greater(t, hs.WriteTimeout, time.Minute, "a run may take RunTimeout before the page is written")
+	assert.Positive(t, hs.IdleTimeout)
+}
+
+func TestNewRejectsBadExporters(t *testing.T) {
+	for _, e := range []Exporter{{Name: "rules", Write: func(context.Context, io.Writer, []*sigparse.Rule, []string) error { return nil }}, {Name: "Bad Name"}, {Name: "nowrite"}} {
+		_, err := New(Options{Exporters: []Exporter{e}})
+		assert.Error(t, err, e.Name)
+	}
 }

@@ -50,7 +50,7 @@ var etDateKeys = setOf(`created_at updated_at reviewed_at`)
 var etFreeKeys = setOf(`affected_product tag malware_family former_category former_sid cve
 	mitre_tactic_id mitre_tactic_name mitre_technique_id mitre_technique_name ruleset`)
 
-var etRequired = []string{"created_at", "updated_at"}
+var etRequired = [...]string{"created_at", "updated_at"}
 
 var (
 	mitreTactic    = regexp.MustCompile(`^TA\d{4}$`)
@@ -106,34 +106,36 @@ func (c *checker) etSID(r *sigparse.Rule) {
 }
 
 func (c *checker) etMetadata(r *sigparse.Rule) {
-	var mdOpts []*sigparse.Option
-	have := map[string]bool{}
+	var last *sigparse.Option
+	var have [len(etRequired)]bool
 	for _, o := range r.Options {
 		md, ok := o.Value.(*sigparse.Metadata)
 		if !ok {
 			continue
 		}
-		mdOpts = append(mdOpts, o)
+		last = o
 		for _, e := range md.Entries {
-			have[e.Key] = true
+			if i := slices.Index(etRequired[:], e.Key); i >= 0 {
+				have[i] = true
+			}
 			c.etEntry(r, o, e)
 		}
 	}
+	if !slices.Contains(have[:], false) {
+		return
+	}
 	var missing []string
-	for _, k := range etRequired {
-		if !have[k] {
+	for i, k := range etRequired {
+		if !have[i] {
 			missing = append(missing, k)
 		}
 	}
-	if len(missing) == 0 {
-		return
-	}
 	msg := "metadata lacks " + strings.Join(missing, " and ")
-	if len(mdOpts) == 0 {
+	if last == nil {
 		c.reportRule(r, "et-metadata-missing", "rule has no metadata (ET rules carry created_at and updated_at)")
 		return
 	}
-	c.reportOpt(r, mdOpts[len(mdOpts)-1], "et-metadata-missing", "%s", msg)
+	c.reportOpt(r, last, "et-metadata-missing", "%s", msg)
 }
 
 func (c *checker) etEntry(r *sigparse.Rule, o *sigparse.Option, e sigparse.MetaEntry) {

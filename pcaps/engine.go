@@ -71,7 +71,6 @@ type flowState struct {
 	tcp      bool
 	state    int
 	closeRST bool
-	rstDone  bool      // the RST's pseudo packet was sent
 	swapped  bool      // swap() ran during the current packet
 	client   tcpStream // data the client sent
 	server   tcpStream // data the server sent
@@ -272,12 +271,6 @@ func (e *engine) track(p *Packet) {
 	e.takeHTTP(fs, toServer)
 	p.HTTP = e.httpEvents
 	e.h.HandlePacket(p)
-	if fs.tcp && fs.state == stClosed && fs.closeRST && !fs.rstDone {
-		// Suricata follows an accepted RST with a pseudo packet in the
-		// other direction that flushes that side's stream.
-		fs.rstDone = true
-		e.pseudo(fs, !toServer, p.Num)
-	}
 }
 
 // lookup finds or creates the flow of p and tells the packet's direction.

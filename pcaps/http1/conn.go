@@ -381,6 +381,7 @@ func (c *Conn) nextRequestTx() *Tx {
 }
 
 func (c *Conn) finish09(tx *Tx) {
+	buildDerived(&tx.reqDerived, nil, tx.requestLine, true)
 	c.req.ph = phIgnore
 	c.advance(tx, RequestHeadersDone|RequestComplete)
 }

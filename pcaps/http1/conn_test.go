@@ -205,6 +205,8 @@ var parserCases = []parserCase{
 			{0, BufURI, true, "/old"},
 			{0, BufProtocol, true, "<none>"},
 			{0, BufRequestLine, true, "GET /old"},
+			{0, BufStart, true, "GET /old\r\n"},
+			{0, BufStart, false, "<none>"},
 			{0, BufResponseBody, false, "<html>old</html>"},
 			{0, BufStatCode, false, "<none>"},
 		},

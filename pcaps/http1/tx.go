@@ -160,7 +160,7 @@ func (tx *Tx) requestBuffer(b Buffer) ([]byte, bool) {
 	case BufProtocol:
 		return tx.protocol, line && tx.protocol != nil
 	case BufStart:
-		return tx.reqDerived.start, hdrs
+		return tx.reqDerived.start, hdrs && tx.reqDerived.start != nil
 	case BufHeader:
 		return tx.reqDerived.header, hdrs && len(tx.reqDerived.header) > 0
 	case BufHeaderRaw:
@@ -222,7 +222,7 @@ func (tx *Tx) responseBuffer(b Buffer) ([]byte, bool) {
 	case BufProtocol:
 		return tx.respProtocol, line && tx.respProtocol != nil
 	case BufStart:
-		return tx.respDerived.start, hdrs
+		return tx.respDerived.start, hdrs && tx.respDerived.start != nil
 	case BufHeader:
 		return tx.respDerived.header, hdrs && len(tx.respDerived.header) > 0
 	case BufHeaderRaw:

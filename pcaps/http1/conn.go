@@ -844,6 +844,17 @@ func (c *Conn) responseHeadersDone(s *side) {
 		s.line = s.line[:0]
 		return
 	}
+	if tx.status >= 400 && tx.status <= 499 {
+		// The server refused a request that was waiting for
+		// "100 Continue": libhtp takes it that the body will not come,
+		// so the client's next bytes are a new request.
+		r := &c.req
+		if r.tx == tx && r.ph == phBodyCL && tx.reqBodyLen == 0 {
+			if exp, ok := lookup(tx.reqHeaders, "Expect"); ok && equalFold(trimLWS(exp), "100-continue") {
+				c.endBody(r)
+			}
+		}
+	}
 	c.finishResponseHeaders(tx)
 	if equalFold(method, "HEAD") ||
 		((tx.status >= 100 && tx.status <= 199 || tx.status == 204 || tx.status == 304) && !hasTE && !hasCL) {

@@ -158,6 +158,13 @@ var parserCases = []parserCase{
 		},
 	},
 	{
+		name: "417 to Expect: 100-continue: the body never comes",
+		req:  "POST /p HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n",
+		resp: "HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n",
+		ntx:  1, progress: []Progress{done},
+		want: []want{{0, BufStatCode, false, "417"}, {0, BufRequestBody, true, "<none>"}},
+	},
+	{
 		name: "gzip response body is inflated",
 		req:  "GET /z HTTP/1.1\r\nHost: h\r\n\r\n",
 		resp: "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + itoa(len(gz("compressed text"))) + "\r\n\r\n" + gz("compressed text"),

@@ -156,3 +156,13 @@ func TestVerbatim(t *testing.T) {
 	require.Empty(t, errs)
 	assert.Equal(t, strings.TrimSuffix(src, "\n"), Verbatim(f.Rules[0]))
 }
+
+func TestFormatDropsIndentation(t *testing.T) {
+	src := "  alert tcp any any -> any any (msg:\"a\"; sid:1;)\n\t# alert tcp any any -> any any (msg:\"b\"; sid:2;)\n  # a comment stays as it is\n"
+	f, errs := ParseFile("i", []byte(src), Options{})
+	require.Empty(t, errs)
+	out, err := FormatFile(f, FormatOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "alert tcp any any -> any any (msg:\"a\"; sid:1;)\n# alert tcp any any -> any any (msg:\"b\"; sid:2;)\n  # a comment stays as it is\n", string(out))
+	assert.Equal(t, 3, f.Position(f.Rules[0].Pos).Column, "positions still point at the action")
+}

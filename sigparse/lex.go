@@ -79,8 +79,18 @@ func lexLineStart(l *lexer) stateFn {
 
 // lexRule reads a rule from l.pos to the end of its last continued line.
 func lexRule(l *lexer) stateFn {
-	l.items = append(l.items, l.logicalLine(itemRule, l.pos, l.pos))
+	l.items = append(l.items, l.logicalLine(itemRule, l.indentStart(), l.pos))
 	return lexLineStart
+}
+
+// indentStart returns the start of the current line when only blanks
+// precede l.pos on it, so that the formatter drops a rule's indentation.
+func (l *lexer) indentStart() int {
+	p := l.pos
+	for p > 0 && (l.src[p-1] == ' ' || l.src[p-1] == '\t') {
+		p--
+	}
+	return p
 }
 
 // lexComment reads a '#' line; if the text after the markers looks like a
@@ -88,12 +98,13 @@ func lexRule(l *lexer) stateFn {
 // comment kept verbatim.
 func lexComment(l *lexer) stateFn {
 	start := l.pos
+	lineStart := l.indentStart()
 	p := l.pos
 	for p < len(l.src) && (l.src[p] == '#' || l.src[p] == ' ' || l.src[p] == '\t') {
 		p++
 	}
 	if looksLikeRule(l.src, p) {
-		l.items = append(l.items, l.logicalLine(itemDisabled, start, p))
+		l.items = append(l.items, l.logicalLine(itemDisabled, lineStart, p))
 		return lexLineStart
 	}
 	e := p

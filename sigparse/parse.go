@@ -28,7 +28,11 @@ func ParseFile(filename string, src []byte, opts Options) (*File, ErrorList) {
 			if rr == nil {
 				if it.kind == itemDisabled {
 					// Commented text that only resembles a rule is a comment.
-					f.Comments = append(f.Comments, &Comment{Pos: it.start, Text: p.src[it.start:it.end]})
+					hash := int(it.start)
+					for src[hash] != '#' {
+						hash++ // past the indentation
+					}
+					f.Comments = append(f.Comments, &Comment{Pos: Pos(hash), Text: p.src[hash:it.end]})
 				}
 				continue
 			}

@@ -51,18 +51,26 @@ func NormalizeHTTP(msg []byte) ([]byte, []string) {
 	if !terminated {
 		head = msg
 	}
-	lines := strings.Split(strings.TrimSuffix(string(head), "\n"), "\n")
+	raw := strings.Split(strings.TrimSuffix(string(head), "\n"), "\n")
+	// In an unterminated block that does not end in LF the last line has
+	// no line ending at all: not a bare LF, and when it is a lone CR, the
+	// start of the missing blank line rather than a header.
+	noEnding := !terminated && !bytes.HasSuffix(head, []byte("\n"))
+	lines := make([]string, 0, len(raw))
 	bare := 0
-	for i, l := range lines {
-		if !strings.HasSuffix(l, "\r") {
+	for i, l := range raw {
+		cr := strings.HasSuffix(l, "\r")
+		l = strings.TrimSuffix(l, "\r")
+		if i == len(raw)-1 && noEnding {
+			if l != "" {
+				lines = append(lines, l)
+			}
+			continue
+		}
+		if !cr {
 			bare++
 		}
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	// The last line of an unterminated block had no line ending at all;
-	// that is reported as a missing blank line, not as a bare LF.
-	if !terminated && !bytes.HasSuffix(head, []byte("\n")) {
-		bare--
+		lines = append(lines, l)
 	}
 	if bare > 0 {
 		notes = append(notes, fmt.Sprintf("header lines ended in LF only; wrote CRLF (%d line(s))", bare))

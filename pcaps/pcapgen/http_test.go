@@ -38,3 +38,9 @@ func TestNormalizeHTTP(t *testing.T) {
 		})
 	}
 }
+
+func TestNormalizeHTTPPartialCR(t *testing.T) {
+	got, notes := NormalizeHTTP([]byte("GET / HTTP/1.1\nHost: a\n\r"))
+	assert.Equal(t, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", string(got))
+	assert.Equal(t, []string{"header lines ended in LF only; wrote CRLF (2 line(s))", "added the blank line that ends the header block"}, notes)
+}

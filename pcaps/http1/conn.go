@@ -949,8 +949,9 @@ func (c *Conn) bodyBytes(s *side, data []byte, toServer bool) []byte {
 		if !ok {
 			return rest
 		}
-		line := chomp(s.line)
-		s.line = s.line[:0]
+		raw := s.line
+		line := chomp(raw)
+		s.line = s.line[:0] // raw and line stay readable until the next append
 		if len(trimLWS(line)) == 0 {
 			// libhtp skips empty lines where a chunk length is expected.
 			return rest
@@ -958,14 +959,15 @@ func (c *Conn) bodyBytes(s *side, data []byte, toServer bool) []byte {
 		n, valid := parseChunkLen(line)
 		if !valid {
 			// Not a chunk length: libhtp gives up on chunked framing and
-			// treats the rest as body until the connection ends.
+			// treats the rest as body until the connection ends, starting
+			// again from this line, terminator included.
 			s.tx.flags |= FlagChunkedInvalid
 			if toServer {
 				c.advance(s.tx, RequestComplete)
 				s.ph = phDead
 				return nil
 			}
-			c.bodyData(s, line, toServer)
+			c.bodyData(s, raw, toServer)
 			s.ph = phBodyClose
 			return rest
 		}

@@ -165,6 +165,13 @@ var parserCases = []parserCase{
 		want: []want{{0, BufStatCode, false, "417"}, {0, BufRequestBody, true, "<none>"}},
 	},
 	{
+		name: "invalid chunk length: the rest is body until close",
+		req:  "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+		resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n<html>not chunked\r\n</html>",
+		ntx:  1, flags: []Flags{FlagChunkedInvalid},
+		want: []want{{0, BufResponseBody, false, "<html>not chunked\r\n</html>"}},
+	},
+	{
 		name: "gzip response body is inflated",
 		req:  "GET /z HTTP/1.1\r\nHost: h\r\n\r\n",
 		resp: "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + itoa(len(gz("compressed text"))) + "\r\n\r\n" + gz("compressed text"),

@@ -53,10 +53,16 @@ type op struct {
 	// isdataat/byte_* with relative: the step is placed after the previous
 	// match.
 	relative bool
-	// relNext is set when the next step is relative to this one: a failure
-	// further on makes this step retry at its next occurrence, as
-	// Suricata's DetectEngineContentInspection does.
+	// relNext is set when the next step is relative to this one (content
+	// with distance/within, pcre /R, relative isdataat or byte_*): a
+	// failure further on makes this step retry at its next occurrence, as
+	// Suricata 7's DetectEngineContentInspection does (suricata-verify
+	// UriTestSig21 and UriTestSig27 need the retry after a negated
+	// relative content and after a relative isdataat).
 	relNext bool
+	// varOffset: isdataat reads its offset from a byte_extract variable
+	// (its failures do not end the inspection).
+	varOffset bool
 
 	// pcre
 	re *pcreProg
@@ -149,10 +155,6 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 		}
 		return s.inspect(ops, i+1, buf, end, streamOff)
 	}
-	fail := inspDiscontinue
-	if o.relative {
-		fail = inspNoMatch
-	}
 	switch o.kind {
 	case opContent:
 		start, depth := 0, len(buf)
@@ -181,7 +183,7 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 				}
 			}
 			if o.offset.set {
-				if off := prev + o.offset.get(s); off > start {
+				if off := o.offset.get(s); off > start {
 					start = off
 				}
 			}
@@ -192,81 +194,97 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 					// Suricata stores depth counted from the offset.
 					d += o.offset.get(s)
 				}
-				d -= streamOff
-				if d <= 0 {
-					return s.notFound(o, ops, i, buf, prev, streamOff, fail)
+				// In a stream chunk, depth counts from the start of
+				// the stream (offset does not: Suricata leaves it).
+				if streamOff != 0 {
+					if d <= streamOff {
+						return s.notFound(o, ops, i, buf, prev, streamOff, inspNoMatch)
+					}
+					if d < streamOff+len(buf) {
+						d -= streamOff
+					}
 				}
 				depth = d
 			}
 			if o.offset.set {
-				start = o.offset.get(s) - streamOff
-				if start < 0 {
-					start = 0
-				}
+				start = o.offset.get(s)
 			}
 		}
 		if depth > len(buf) {
 			depth = len(buf)
 		}
+		if start < 0 {
+			start = 0
+		}
+		if start > depth || depth == 0 {
+			return s.notFound(o, ops, i, buf, prev, streamOff, inspNoMatch)
+		}
+		// A content with neither distance nor within is independent of
+		// earlier matches: not finding it is final.
+		miss := inspDiscontinue
+		if o.relative {
+			miss = inspNoMatch
+		}
 		for {
-			if start < 0 {
-				start = 0
+			if start > depth || depth-start < len(o.pat) || o.endswith && depth < len(buf) {
+				return s.notFound(o, ops, i, buf, prev, streamOff, miss)
 			}
-			if start > depth || depth-start < len(o.pat) {
-				return s.notFound(o, ops, i, buf, prev, streamOff, fail)
-			}
-			var pos int
-			if o.endswith {
-				pos = len(buf) - len(o.pat)
-				if pos < start || pos+len(o.pat) > depth || !equalFold(buf[pos:pos+len(o.pat)], o.pat, o.nocase) {
-					pos = -1
-				}
-			} else {
-				pos = index(buf[start:depth], o.pat, o.nocase)
-				if pos >= 0 {
-					pos += start
-				}
-			}
+			pos := index(buf[start:depth], o.pat, o.nocase)
 			if pos < 0 {
-				return s.notFound(o, ops, i, buf, prev, streamOff, fail)
+				return s.notFound(o, ops, i, buf, prev, streamOff, miss)
 			}
+			pos += start
 			end := pos + len(o.pat)
 			if o.negated {
-				// Found a content that must be absent.
-				return fail
+				// Found a content that must be absent (endswith: only
+				// an occurrence at the end counts).
+				if o.endswith && end != len(buf) {
+					return s.notFound(o, ops, i, buf, prev, streamOff, miss)
+				}
+				if !o.relative && !o.relNext {
+					return inspDiscontinue
+				}
+				return inspNoMatch
 			}
-			s.nmatches = nrec
-			s.record(o, pos, end, nrec)
-			s.nmatches = nrec + 1
-			r := next(end)
-			if r != inspNoMatch || !o.relNext || o.endswith {
-				return r
+			if !o.endswith || end == len(buf) {
+				s.nmatches = nrec
+				s.record(o, pos, end, nrec)
+				s.nmatches = nrec + 1
+				if last {
+					return inspMatch
+				}
+				r := s.inspect(ops, i+1, buf, end, streamOff)
+				if r != inspNoMatch {
+					return r
+				}
+				if !o.relNext {
+					// The next step does not depend on where this
+					// content is: another occurrence cannot help.
+					return inspDiscontinue
+				}
 			}
-			// A later relative step failed: retry this content one byte
-			// after the start of this occurrence.
+			// Look for the next occurrence, one byte after this one.
 			start = pos + 1
 		}
 	case opPCRE:
-		start := 0
+		base := 0
 		if o.relative {
-			start = prev
+			base = prev
 		}
+		if base > len(buf) {
+			base = len(buf)
+		}
+		from := base
 		for {
-			if start > len(buf) {
-				if o.re.negated {
-					return next(prev)
-				}
-				return fail
-			}
-			ms, me, ok := o.re.find(buf, start)
+			ms, me, ok := o.re.find(buf, base, from)
 			if o.re.negated {
 				if ok {
-					return fail
+					return inspNoMatch
 				}
 				return next(prev)
 			}
 			if !ok {
-				return fail
+				return inspNoMatch
 			}
 			s.nmatches = nrec
 			s.record(o, ms, me, nrec)
@@ -275,30 +293,35 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 			if r != inspNoMatch || !o.relNext {
 				return r
 			}
-			start = ms + 1
+			// A later relative step failed: look for the next match
+			// of the pattern, starting one byte after this one.
+			from = ms + 1
+			if from > len(buf) {
+				return inspNoMatch
+			}
 		}
 	case opIsDataAt:
 		n := o.dataat.get(s)
-		var ok bool
+		var has bool
 		if o.relative {
 			// Suricata 7 counts relative isdataat up to and including
 			// the end of the buffer (suricata-verify issue-8031): N bytes
 			// must remain after the previous match, not N+1.
-			ok = prev+n <= len(buf)
+			has = prev+n <= len(buf)
 		} else {
-			ok = n < len(buf)
+			has = n < len(buf)
 		}
-		if o.negated {
-			ok = !ok
+		switch {
+		case has && !o.negated, !has && o.negated:
+			return next(prev)
+		case o.varOffset, has && o.relative:
+			return inspNoMatch
 		}
-		if !ok {
-			return fail
-		}
-		return next(prev)
+		return inspDiscontinue
 	case opByteTest:
 		v, _, ok := s.readBytes(o, buf, prev)
 		if !ok {
-			return fail
+			return inspNoMatch
 		}
 		want := uint64(o.value.get(s))
 		var m bool
@@ -322,13 +345,13 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 			m = !m
 		}
 		if !m {
-			return fail
+			return inspNoMatch
 		}
 		return next(prev)
 	case opByteJump:
 		v, end, ok := s.readBytes(o, buf, prev)
 		if !ok {
-			return fail
+			return inspNoMatch
 		}
 		if o.multiplier > 1 {
 			v *= uint64(o.multiplier)
@@ -347,13 +370,13 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 		}
 		pos += o.postOffset
 		if pos < 0 || pos > len(buf) {
-			return fail
+			return inspNoMatch
 		}
 		return next(pos)
 	case opByteExtract:
 		v, end, ok := s.readBytes(o, buf, prev)
 		if !ok {
-			return fail
+			return inspNoMatch
 		}
 		if o.multiplier > 1 {
 			v *= uint64(o.multiplier)

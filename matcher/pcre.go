@@ -20,9 +20,12 @@ const pcreTimeout = 100 * time.Millisecond
 // engine, run over the buffer widened byte-for-rune (Latin-1) with a time
 // bound.
 type pcreProg struct {
-	re2     *regexp.Regexp
-	bt      *regexp2.Regexp
-	negated bool
+	re2 *regexp.Regexp
+	// anchored: the pattern only matches at the start of the subject
+	// (leading ^ without m, or flag A).
+	anchored bool
+	bt       *regexp2.Regexp
+	negated  bool
 }
 
 // compilePCRE compiles a Suricata pcre pattern with its flags (the
@@ -58,6 +61,7 @@ func compilePCRE(pattern, flags string, negated bool) (*pcreProg, error) {
 		}
 	}
 	p := &pcreProg{negated: negated}
+	p.anchored = anchored || strings.HasPrefix(pattern, "^") && !strings.ContainsRune(flags, 'm')
 	body := pattern
 	if anchored {
 		body = `\A(?:` + body + `)`
@@ -124,26 +128,31 @@ func needsBacktracking(p string) bool {
 	return false
 }
 
-// find looks for the pattern in buf[start:], treating buf[start] as the
-// start of the subject (Suricata hands pcre the buffer from the previous
-// match on for relative pcre). It returns absolute offsets.
-func (p *pcreProg) find(buf []byte, start int) (int, int, bool) {
+// find looks for the pattern in buf[base:], the subject Suricata hands
+// pcre (for relative pcre it starts after the previous match), from
+// subject offset from-base on. It returns absolute offsets.
+func (p *pcreProg) find(buf []byte, base, from int) (int, int, bool) {
 	if p.re2 != nil {
-		loc := p.re2.FindIndex(buf[start:])
+		if from > base && p.anchored {
+			// Another match of an anchored pattern cannot start
+			// later in the subject.
+			return 0, 0, false
+		}
+		loc := p.re2.FindIndex(buf[from:])
 		if loc == nil {
 			return 0, 0, false
 		}
-		return start + loc[0], start + loc[1], true
+		return from + loc[0], from + loc[1], true
 	}
-	runes := make([]rune, len(buf)-start)
-	for i, c := range buf[start:] {
+	runes := make([]rune, len(buf)-base)
+	for i, c := range buf[base:] {
 		runes[i] = rune(c)
 	}
-	m, err := p.bt.FindRunesMatch(runes)
+	m, err := p.bt.FindRunesMatchStartingAt(runes, from-base)
 	if err != nil || m == nil {
 		return 0, 0, false
 	}
-	return start + m.Index, start + m.Index + m.Length, true
+	return base + m.Index, base + m.Index + m.Length, true
 }
 
 // pcreToNET rewrites the PCRE spellings regexp2 (.NET syntax) lacks:

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -273,4 +274,28 @@ func TestExport(t *testing.T) {
 	// The hook gets the chosen corpus capture as a server path.
 	require.Len(t, gotPcaps, 1)
 	assert.Equal(t, "kryptik-checkin.pcap", filepath.Base(gotPcaps[0]))
+
+	// Or an upload, as a temporary file under its base name, gone after.
+	gotPcaps = nil
+	raw := mustRead(t, writeKryptikPcap(t, t.TempDir()))
+	var seen []byte
+	_, h = testServer(t, func(o *Options) {
+		o.Exporters = []Exporter{{Name: "copy", Write: func(_ context.Context, w io.Writer, _ []*sigparse.Rule, pcaps []string) error {
+			gotPcaps = pcaps
+			var err error
+			seen, err = os.ReadFile(pcaps[0])
+			return err
+		}}}
+	})
+	c = &client{t: t, h: h}
+	tok = c.token()
+	w := c.postForm("/export/copy", map[string]string{"rules": kryptikRule, csrfField: tok}, map[string][2]string{"upload": {`C:\\evil\\..\\checkin.pcap`, string(raw)}})
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Len(t, gotPcaps, 1)
+	assert.Equal(t, "checkin.pcap", filepath.Base(gotPcaps[0]))
+	assert.Equal(t, raw, seen)
+	_, err := os.Stat(gotPcaps[0])
+	assert.True(t, os.IsNotExist(err), "temporary upload removed")
+	w = c.postForm("/export/copy", map[string]string{"rules": kryptikRule, csrfField: tok}, map[string][2]string{"upload": {"x.pcap", "not a capture"}})
+	assert.Equal(t, http.StatusUnsupportedMediaType, w.Code)
 }

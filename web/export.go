@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -96,6 +99,16 @@ func (s *Server) exportSubmit(c *gin.Context) {
 		var pcaps []string
 		if p, ok := s.corpus.lookup(c.PostForm("pcap")); ok {
 			pcaps = append(pcaps, p.Path)
+		} else if fh, err := c.FormFile("upload"); err == nil && fh.Size > 0 {
+			// An uploaded capture goes to the exporter as a temporary file
+			// under its own base name, removed when the download is written.
+			path, cleanup, err := s.saveUpload(fh)
+			if err != nil {
+				s.renderHTTPError(c, err, nil)
+				return
+			}
+			defer cleanup()
+			pcaps = append(pcaps, path)
 		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.RunTimeout)
 		defer cancel()
@@ -110,4 +123,44 @@ func (s *Server) exportSubmit(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
 	c.Data(http.StatusOK, ctype, buf.Bytes())
+}
+
+// saveUpload checks an uploaded capture's magic and copies it to a fresh
+// temporary folder, keeping only the base of the client's file name.
+func (s *Server) saveUpload(fh *multipart.FileHeader) (path string, cleanup func(), err error) {
+	if fh.Size > s.opts.MaxUpload {
+		return "", nil, errStatus(http.StatusRequestEntityTooLarge, "upload over the limit of %d bytes", s.opts.MaxUpload)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, errStatus(http.StatusBadRequest, "reading the upload: %v", err)
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	if err := checkPcapMagic(head[:n]); err != nil {
+		return "", nil, errStatus(http.StatusUnsupportedMediaType, "%s: %v", uploadName(fh.Filename), err)
+	}
+	dir, err := os.MkdirTemp("", "sigtool-upload-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	name := uploadName(fh.Filename)
+	if name == "." || name == ".." || !isCaptureName(name) {
+		name = "upload.pcap"
+	}
+	path = filepath.Join(dir, name)
+	out, err := os.Create(path)
+	if err == nil {
+		_, err = io.Copy(out, io.MultiReader(bytes.NewReader(head[:n]), f))
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return path, cleanup, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -90,9 +91,12 @@ func serveExporters() []web.Exporter {
 	return []web.Exporter{
 		{
 			Name: "et", Label: "ET submission bundle (.tar.gz)", Filename: "et-submission.tar.gz", ContentType: "application/gzip",
-			// The bundle carries the capture chosen on the form as its
-			// true positive; with none it holds the rule and its report.
+			// The bundle carries the capture chosen or uploaded on the
+			// form as its true positive.
 			Write: func(ctx context.Context, w io.Writer, rules []*sigparse.Rule, pcaps []string) error {
+				if len(pcaps) == 0 {
+					return errors.New("an ET bundle needs the true-positive capture: choose it in the Capture list or upload it, then export again")
+				}
 				b, err := export.BuildBundle(ctx, rules, export.BundleOptions{Version: sigtoolVersion(), Pcaps: pcaps})
 				if err != nil {
 					return err

@@ -11,8 +11,8 @@ import (
 
 // Defaults of Config's limits, and Suricata 7 settings the engine follows.
 const (
-	DefaultReassemblyDepth = 1 << 20  // stream.reassembly.depth: 1mb
-	DefaultStreamMemcap    = 64 << 20 // bytes held for reassembly over all flows
+	DefaultReassemblyDepth = 1 << 20   // stream.reassembly.depth: 1mb
+	DefaultStreamMemcap    = 256 << 20 // stream.reassembly.memcap: 256mb over all flows
 	DefaultMaxFlows        = 65536
 
 	// rawChunkSize is stream.reassembly.toserver-chunk-size and
@@ -56,7 +56,7 @@ const (
 
 type flowKey struct {
 	proto  uint8
-	vlan   uint16
+	vlan   [2]uint16
 	a, b   netip.Addr
 	pa, pb uint16
 }
@@ -276,9 +276,9 @@ func (e *engine) track(p *Packet) {
 // lookup finds or creates the flow of p and tells the packet's direction.
 func (e *engine) lookup(p *Packet) (*flowState, bool) {
 	k := flowKey{proto: p.Proto, a: p.SrcIP, b: p.DstIP, pa: p.SrcPort, pb: p.DstPort}
-	if len(p.VLAN) > 0 {
-		k.vlan = p.VLAN[0]
-	}
+	// Suricata's vlan.use-for-tracking (default on): both tags are part
+	// of the flow key.
+	copy(k.vlan[:], p.VLAN)
 	if p.Proto == ProtoICMP || p.Proto == ProtoICMPv6 {
 		k.pa, k.pb = 0, 0
 	}

@@ -62,6 +62,10 @@ func runCapture(t *testing.T, data []byte, cfg Config) *run {
 		}
 		for _, c := range p.Stream {
 			d := dirIdx(c.ToServer)
+			if c.Gap && c.Offset > uint64(r.stream[d].Len()) {
+				// Missing data: '?' stands in for it.
+				r.stream[d].Write(bytes.Repeat([]byte("?"), int(c.Offset)-r.stream[d].Len()))
+			}
 			require.Equal(t, uint64(r.stream[d].Len()), c.Offset, "packet %d: chunk offset", p.Num)
 			r.stream[d].Write(c.Data)
 			r.chunkAt[d] = append(r.chunkAt[d], p.Num)
@@ -410,4 +414,58 @@ func TestErrorUnwrap(t *testing.T) {
 	e := &Error{File: "a.pcap", Packet: 3, Err: ErrNotCapture}
 	assert.True(t, errors.Is(e, ErrNotCapture))
 	assert.Equal(t, "a.pcap: packet 3: not a pcap or pcapng capture", e.Error())
+}
+
+func TestStreamMemcapDropsSegments(t *testing.T) {
+	body := bytes.Repeat([]byte("y"), 3000)
+	req := append([]byte("POST / HTTP/1.1\r\nContent-Length: 3000\r\n\r\n"), body...)
+	data, _ := conversation(t, pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 500,
+		Exchanges: []pcapgen.Exchange{{Request: req}}})
+	r := runCapture(t, data, Config{StreamMemcap: 1200})
+	require.NoError(t, r.err)
+	assert.Positive(t, r.stats.StreamMemcapHits)
+	assert.Less(t, r.stream[1].Len(), 3000)
+	r = runCapture(t, data, Config{})
+	require.NoError(t, r.err)
+	assert.Zero(t, r.stats.StreamMemcapHits)
+	assert.Equal(t, string(req), r.stream[1].String())
+}
+
+// TestGapWhenAckedDataIsMissing: a segment the capture lost but the server
+// ACKed becomes a gap; the data after it is still inspected, flagged.
+func TestGapWhenAckedDataIsMissing(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	seg := func(fromClient bool, seq, ack uint32, flags string, payload string) {
+		s := pcapgen.TCPSegment{Src: cli4, Dst: srv4, Seq: seq, Ack: ack, Payload: []byte(payload),
+			SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F")}
+		if !fromClient {
+			s.Src, s.Dst = srv4, cli4
+		}
+		require.NoError(t, c.AddTCP(s))
+	}
+	seg(true, 100, 0, "S", "")
+	seg(false, 500, 101, "SA", "")
+	seg(true, 101, 501, "A", "")
+	seg(true, 101, 501, "A", "first-")
+	// bytes 107..113 ("LOSTSEG") never captured
+	seg(true, 114, 501, "A", "-third")
+	seg(false, 501, 120, "A", "")
+	seg(true, 120, 501, "A", "")
+	r := runCapture(t, c.Bytes(), Config{})
+	require.NoError(t, r.err)
+	assert.Equal(t, 1, r.stats.ReassemblyGaps)
+	assert.Equal(t, "first-???????-third", r.stream[1].String())
+	// The chunks: "first-", then "-third" flagged as following a gap.
+	var chunks []StreamChunk
+	_, err = Process(context.Background(), bytes.NewReader(c.Bytes()), "gap", Config{}, HandlerFunc(func(p *Packet) {
+		for _, ch := range p.Stream {
+			ch.Data = append([]byte(nil), ch.Data...)
+			chunks = append(chunks, ch)
+		}
+	}))
+	require.NoError(t, err)
+	require.Len(t, chunks, 2)
+	assert.Equal(t, StreamChunk{ToServer: true, Offset: 0, Data: []byte("first-")}, chunks[0])
+	assert.Equal(t, StreamChunk{ToServer: true, Offset: 13, Data: []byte("-third"), Gap: true, Final: true}, chunks[1])
 }

@@ -42,7 +42,7 @@ func (s *tcpStream) offset(seq uint32) int64 {
 
 // insert adds segment data at sequence seq, first data wins on overlap. It
 // returns the bytes of memory newly held by out-of-order storage, or -1 if
-// the segment was refused for lack of memory.
+// the segment was refused because it needs more than memLeft bytes.
 func (s *tcpStream) insert(seq uint32, data []byte, depth uint64, memLeft int) int {
 	o := s.offset(seq)
 	if o < 0 {
@@ -70,6 +70,9 @@ func (s *tcpStream) insert(seq uint32, data []byte, depth uint64, memLeft int) i
 		return 0 // retransmission of data we have
 	}
 	if off <= s.contig {
+		if int(end-s.contig) > memLeft {
+			return -1
+		}
 		s.buf = append(s.buf, data[s.contig-off:]...)
 		s.contig = end
 		s.drain()

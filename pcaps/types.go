@@ -22,8 +22,10 @@ type Config struct {
 	// are reassembled and inspected (0 = Suricata's default, 1 MiB; <0 =
 	// unlimited).
 	ReassemblyDepth int
-	// StreamMemcap bounds the bytes held in out-of-order and un-ACKed
-	// segments over all flows (0 = 64 MiB).
+	// StreamMemcap bounds the bytes held for reassembly (data not yet
+	// ACKed, inspected and parsed, and out-of-order segments) over all
+	// flows, as stream.reassembly.memcap (0 = 256 MiB). A segment that
+	// does not fit is dropped, as Suricata does.
 	StreamMemcap int
 	// MaxFlows bounds the flow table (0 = 65536). When it is full the flow
 	// idle the longest is ended early.

@@ -88,7 +88,7 @@ func TestFormatRule(t *testing.T) {
 		name, in, want string
 		to             Dialect
 	}{
-		{"spaces and order", `alert tcp any any -> any any ( sid : 1 ;rev:2;  content: "a b" ;msg:"m"; flow:established )`,
+		{"spaces and order", `alert tcp any any -> any any ( sid : 1 ;rev:2;  content: "a b" ;msg:"m"; flow:established ; )`,
 			`alert tcp any any -> any any (msg:"m"; flow:established; content:"a b"; sid:1; rev:2;)`, DialectAuto},
 		{"detection order kept", `alert tcp any any -> any any (content:"b"; sid:1; content:"a"; distance:0; msg:"m";)`,
 			`alert tcp any any -> any any (msg:"m"; content:"b"; content:"a"; distance:0; sid:1;)`, DialectAuto},

@@ -66,6 +66,9 @@ func (p *parser) buildRule(rr *rawRule, d Dialect) *Rule {
 	r := rr.rule
 	r.Dialect = d
 	r.Options = rr.opts
+	if rr.noSemi >= 0 && d == DialectSuricata {
+		p.errorf(rr.it, rr.noSemi, rr.noSemi, r.Disabled, "missing ';' after the last option: Suricata rejects the rule")
+	}
 	st := &ruleState{}
 	for _, o := range r.Options {
 		if o.Invalid {

@@ -94,6 +94,9 @@ type rawRule struct {
 	it   *item
 	rule *Rule
 	opts []*Option
+	// noSemi is the logical offset just past the last option when it is
+	// not followed by ';' (Snort accepts that, Suricata does not); -1 otherwise.
+	noSemi int
 }
 
 func (p *parser) errorf(it *item, off, endOff int, disabled bool, format string, args ...any) *Error {
@@ -223,7 +226,7 @@ func (p *parser) splitRule(it *item) *rawRule {
 	}
 	r.End = it.pos(close) + 1
 	r.Raw = p.src[r.Pos:r.End]
-	rr := &rawRule{it: it, rule: r}
+	rr := &rawRule{it: it, rule: r, noSemi: -1}
 	p.splitOptions(rr, open+1, close)
 	return rr
 }
@@ -290,6 +293,12 @@ func (p *parser) splitOptions(rr *rawRule, from, to int) {
 		rr.opts = append(rr.opts, o)
 		if i < to {
 			i++ // the ';'
+		} else {
+			end := i
+			for end > nameStart && isSpace(s[end-1]) {
+				end--
+			}
+			rr.noSemi = end
 		}
 	}
 }

@@ -480,3 +480,13 @@ func TestSuricataModifierAfterStickyBuffer(t *testing.T) {
 	r := mustParse(t, src, DialectSnort2)
 	assert.Equal(t, []string{"http.header:filename="}, contentSummary(r))
 }
+
+func TestMissingFinalSemicolon(t *testing.T) {
+	src := `alert tcp any any -> any any (msg:"m"; sid:1)`
+	_, err := ParseRule(src, Options{Dialect: DialectSuricata})
+	require.Error(t, err)
+	assert.Equal(t, "1:45: missing ';' after the last option: Suricata rejects the rule", err.Error())
+	// Snort accepts it.
+	r := mustParse(t, src, DialectSnort2)
+	assert.Equal(t, 1, r.SID())
+}

@@ -245,3 +245,37 @@ func TestBrowserRulesPage(t *testing.T) {
 	assert.Contains(t, summary, "1 match")
 	assert.Equal(t, "Win32/Kryptik.ABUD Checkin", loaded)
 }
+
+// Loading a rule into the form and editing one field keeps what the pickers
+// do not list (a classtype, a metadata value, a buffer) and the options the
+// form has no field for.
+func TestBrowserLoadRoundTrip(t *testing.T) {
+	ctx := newBrowser(t)
+	s, _ := testServer(t, nil)
+	base := startServer(t, s)
+	rule := `alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"ET MALWARE Test Beacon"; flow:established,to_server; ` +
+		`http.method; content:"POST"; http.uri; content:"/gate.php"; nocase; http.connection; content:"close"; ` +
+		`threshold:type limit,track by_src,count 1,seconds 60; classtype:made-up-class; sid:1000003; rev:1; ` +
+		`metadata:attack_target Toaster, deployment Perimeter, created_at 2024_04_01;)`
+	var text string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		waitJS(`document.body.dataset.linted`),
+		chromedp.SetValue(chromedp.ID("#rule"), rule),
+		chromedp.Click(chromedp.ID("#load")),
+		waitJS(`document.getElementById("f-sid").value === "1000003"`),
+		clearField("f-rev"),
+		chromedp.SendKeys(chromedp.ID("#f-rev"), "2"),
+		waitJS(`document.getElementById("rule").value.includes("rev:2;")`),
+		into(&text, chromedp.Value(chromedp.ID("#rule"))),
+	))
+	for _, want := range []string{
+		`http.method; content:"POST"; http.uri; content:"/gate.php"; nocase; http.connection; content:"close";`,
+		"threshold:type limit,track by_src,count 1,seconds 60;",
+		"classtype:made-up-class;",
+		"metadata:attack_target Toaster, deployment Perimeter, created_at 2024_04_01;",
+		"sid:1000003; rev:2;",
+	} {
+		assert.Contains(t, text, want)
+	}
+}

@@ -154,7 +154,7 @@
     const [lint, fmt] = await Promise.all([post("/api/lint", { rules: text, style: "et" }), post("/api/format", { rules: text })]);
     if (n !== seq.lint) return;
     renderDiagnostics(lint);
-    $("preview").textContent = fmt.error ? "" : (fmt.text || "");
+    $("preview").textContent = fmt.error ? "(no canonical form until the rule parses: " + fmt.error + ")" : (fmt.text || "");
     document.body.dataset.linted = String(n);
   }
 
@@ -169,6 +169,19 @@
     schedule();
   }
 
+  // setField sets an input or select; a select gets an extra option for a
+  // value outside its list (an unknown classtype, a new metadata value)
+  // rather than silently dropping it.
+  function setField(el, v) {
+    v = v == null ? "" : String(v);
+    if (el.tagName === "SELECT" && v !== "" && ![...el.options].some((o) => o.value === v)) {
+      const o = document.createElement("option");
+      o.value = o.textContent = v;
+      el.appendChild(o);
+    }
+    el.value = v;
+  }
+
   async function loadIntoForm() {
     const status = $("load-status");
     status.textContent = "";
@@ -179,7 +192,7 @@
       return;
     }
     const r = j.rule;
-    const set = (id, v) => { $(id).value = v == null ? "" : String(v); };
+    const set = (id, v) => setField($(id), v);
     set("f-action", r.action); set("f-proto", r.protocol);
     set("f-src", r.src); set("f-sport", r.src_port); set("f-dir", r.direction);
     set("f-dst", r.dst); set("f-dport", r.dst_port);
@@ -188,7 +201,7 @@
     set("f-ref-scheme", r.ref_scheme || "url"); set("f-ref", r.ref);
     set("f-classtype", r.classtype); set("f-sid", r.sid); set("f-rev", r.rev);
     set("f-other", r.other);
-    for (const m of document.querySelectorAll(".meta")) m.value = (r.metadata || {})[m.dataset.key] || "";
+    for (const m of document.querySelectorAll(".meta")) setField(m, (r.metadata || {})[m.dataset.key]);
     items.replaceChildren();
     for (const it of r.items || []) addItem(it);
     status.className = "hint";

@@ -14,7 +14,14 @@
 // Close. A Conn is not safe for concurrent use; distinct Conns are
 // independent (the package has no state of its own).
 //
-// Byte slices returned by a Tx are owned by the Tx: they stay valid and
-// unchanged once the part of the transaction they belong to is complete (see
-// Buffer.Progress) and must not be modified by the caller.
+// Byte slices returned by a Tx are owned by the Tx and must not be modified
+// by the caller. Once the part of the transaction a buffer belongs to is
+// complete (see Buffer.Progress) a returned slice never changes; two buffers
+// may still grow afterwards, as in Suricata: http.header.raw takes chunked
+// trailers, and a 100 Continue's status line is replaced by the final one.
+//
+// Transactions leave the Conn's list once complete and reported by
+// Updated, or when more than 512 wait (Suricata's max-tx), so memory does
+// not grow with the connection; header blocks, folded lines, bodies and
+// decompressed output are capped (Config).
 package http1

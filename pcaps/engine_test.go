@@ -469,3 +469,30 @@ func TestGapWhenAckedDataIsMissing(t *testing.T) {
 	assert.Equal(t, StreamChunk{ToServer: true, Offset: 0, Data: []byte("first-")}, chunks[0])
 	assert.Equal(t, StreamChunk{ToServer: true, Offset: 13, Data: []byte("-third"), Gap: true, Final: true}, chunks[1])
 }
+
+// TestConcurrentRuns processes captures on several goroutines at once
+// (run with -race): runs share no state.
+func TestConcurrentRuns(t *testing.T) {
+	data, _ := conversation(t, pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 9, OutOfOrder: true,
+		Exchanges: []pcapgen.Exchange{{Request: req1, Response: resp1}, {Request: req2, Response: resp2}}})
+	want := runCapture(t, data, Config{})
+	require.NoError(t, want.err)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var got [2]bytes.Buffer
+			_, err := Process(context.Background(), bytes.NewReader(data), "c", Config{}, HandlerFunc(func(p *Packet) {
+				for _, c := range p.Stream {
+					got[dirIdx(c.ToServer)].Write(c.Data)
+				}
+			}))
+			if err == nil && (got[0].String() != want.stream[0].String() || got[1].String() != want.stream[1].String()) {
+				err = errors.New("different stream data")
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-errs)
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +217,15 @@ func TestTestPageResults(t *testing.T) {
 	assert.Contains(t, body, "80/tcp")
 	assert.Contains(t, body, "<option selected>corpus/kryptik-checkin.pcap</option>")
 	assert.Contains(t, body, "GET /imagedump/image.php?id=4a6f&amp;v=2 HTTP/1.1")
+
+	// The link back to the draft carries the rule, query-escaped, and the
+	// draft page puts it in its text box.
+	m := regexp.MustCompile(`id="edit-in-draft" href="([^"]+)"`).FindStringSubmatch(body)
+	require.NotNil(t, m)
+	link := html.UnescapeString(m[1])
+	assert.NotContains(t, link, " ")
+	draft := c.get(link).Body.String()
+	assert.Contains(t, draft, html.EscapeString(kryptikRule)+"</textarea>")
 }
 
 func TestRunLimit(t *testing.T) {

@@ -42,9 +42,16 @@ type draftData struct {
 	Exporters []Exporter
 }
 
-// draftPage is the rule form. ?sid=N[&gid=G] opens a loaded rule in it.
+// maxRuleLink bounds rule text carried in a link back to the draft page.
+const maxRuleLink = 8 << 10
+
+// draftPage is the rule form. ?sid=N[&gid=G] opens a loaded rule in it,
+// ?rule=TEXT the given text (the test page links back with it).
 func (s *Server) draftPage(c *gin.Context) {
 	d := draftData{page: page{Title: "Draft a rule", Page: "draft", CSRF: s.csrfToken(c)}, Vocab: s.vocab, Corpus: s.Corpus(), Exporters: s.opts.Exporters}
+	if r := c.Query("rule"); r != "" && len(r) <= maxRuleLink {
+		d.Rule = r
+	}
 	if q := c.Query("sid"); q != "" {
 		sid, err1 := strconv.Atoi(q)
 		gid, err2 := strconv.Atoi(c.DefaultQuery("gid", "1"))

@@ -11,7 +11,8 @@ import (
 
 type testData struct {
 	page
-	Rules  string
+	Rules    string
+	RuleLink bool // Rules is short enough to carry back to the draft page
 	Pcap   string
 	Corpus []string
 	Result *testView
@@ -41,6 +42,7 @@ func (s *Server) testSubmit(c *gin.Context) {
 	if cp.path != "" {
 		d.Pcap = cp.name
 	}
+	d.RuleLink = len(rules) <= maxRuleLink
 	s.render(c, http.StatusOK, "test", d)
 }
 

@@ -13,9 +13,9 @@ type testData struct {
 	page
 	Rules    string
 	RuleLink bool // Rules is short enough to carry back to the draft page
-	Pcap   string
-	Corpus []string
-	Result *testView
+	Pcap     string
+	Corpus   []string
+	Result   *testView
 }
 
 func (s *Server) testPage(c *gin.Context) {

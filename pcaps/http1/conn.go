@@ -781,7 +781,7 @@ func (c *Conn) requestHeadersDone(s *side) {
 		}
 		s.remaining = n
 		s.ph = phBodyCL
-		if s.encoding == codingIdentity {
+		if s.encoding.identity() {
 			tx.reqBody = make([]byte, 0, bodyHint(n, c.cfg.RequestBodyLimit))
 		}
 	default:
@@ -881,7 +881,7 @@ func (c *Conn) responseHeadersDone(s *side) {
 		}
 		s.remaining = n
 		s.ph = phBodyCL
-		if s.encoding == codingIdentity {
+		if s.encoding.identity() {
 			tx.respBody = make([]byte, 0, bodyHint(n, c.cfg.ResponseBodyLimit))
 		}
 	default:
@@ -1029,7 +1029,7 @@ func (c *Conn) bodyData(s *side, b []byte, toServer bool) {
 	tx := s.tx
 	if toServer {
 		tx.reqBodyLen += int64(len(b))
-		if s.encoding != codingIdentity {
+		if !s.encoding.identity() {
 			// Suricata turns libhtp's request decompression on.
 			s.wire, tx.flags = appendCapped(s.wire, b, c.cfg.DecompressLimit, tx.flags)
 			return
@@ -1038,7 +1038,7 @@ func (c *Conn) bodyData(s *side, b []byte, toServer bool) {
 		return
 	}
 	tx.respWireLen += int64(len(b))
-	if s.encoding != codingIdentity {
+	if !s.encoding.identity() {
 		// Inflate when complete: bounded by DecompressLimit through the
 		// compressed size kept here as well.
 		s.wire, tx.flags = appendCapped(s.wire, b, c.cfg.DecompressLimit, tx.flags)
@@ -1075,7 +1075,7 @@ func (c *Conn) endBody(s *side) {
 	if len(s.wire) > 0 {
 		c.inflate(s)
 	}
-	s.encoding = codingIdentity
+	s.encoding = contentCoding{}
 	if s == &c.req {
 		c.advance(tx, RequestComplete)
 		s.tx = nil
@@ -1125,7 +1125,7 @@ func (c *Conn) stepResponse(data []byte) []byte {
 			// libhtp: the whole stream from here is the body.
 			c.advance(s.tx, ResponseLineDone|ResponseHeadersDone)
 			s.ph = phBodyClose
-			s.encoding = codingIdentity
+			s.encoding = contentCoding{}
 			c.bodyData(s, raw, false)
 			s.line = s.line[:0]
 			if s.closed {

@@ -187,6 +187,19 @@ var parserCases = []parserCase{
 		want: []want{{0, BufRequestBody, true, "a=secret"}},
 	},
 	{
+		// Two layers, undone outermost (last listed) first; an unknown
+		// coding leaves the body as sent.
+		name: "layered and unknown Content-Encoding",
+		req:  "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
+		resp: "HTTP/1.1 200 OK\r\nContent-Encoding: deflate, gzip\r\nContent-Length: " + itoa(len(gz(zl("two layers")))) + "\r\n\r\n" + gz(zl("two layers")) +
+			"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 4\r\n\r\n\x8b\x01\x80x",
+		ntx: 2,
+		want: []want{
+			{0, BufFileData, false, "two layers"},
+			{1, BufFileData, false, "\x8b\x01\x80x"},
+		},
+	},
+	{
 		name: "deflate (zlib) and raw deflate bodies",
 		req:  "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
 		resp: "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: " + itoa(len(zl("zlib body"))) + "\r\n\r\n" + zl("zlib body") +

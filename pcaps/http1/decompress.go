@@ -8,41 +8,90 @@ import (
 	"io"
 )
 
-// contentCoding is a response Content-Encoding Suricata decompresses.
-type contentCoding uint8
+// coding is one Content-Encoding layer Suricata decompresses.
+type coding uint8
 
 const (
-	codingIdentity contentCoding = iota
-	codingGzip
+	codingGzip coding = iota + 1
 	codingDeflate
 )
 
+// contentCoding is a message's Content-Encoding: up to two layers (Suricata's
+// default response-body-decompress-layer-limit), in the order applied.
+type contentCoding struct {
+	layers [2]coding
+	n      int
+}
+
+func (cc contentCoding) identity() bool { return cc.n == 0 }
+
+// codingOf reads Content-Encoding. An unknown coding in the list means the
+// body is inspected as sent; "identity" is skipped; beyond two layers only
+// the outermost two are undone.
 func codingOf(hs []Header) contentCoding {
+	var cc contentCoding
 	v, ok := lookup(hs, "Content-Encoding")
 	if !ok {
-		return codingIdentity
+		return cc
 	}
-	v = trimLWS(v)
-	switch {
-	case equalFold(v, "gzip"), equalFold(v, "x-gzip"):
-		return codingGzip
-	case equalFold(v, "deflate"), equalFold(v, "x-deflate"):
-		return codingDeflate
+	var all []coding
+	for len(v) > 0 {
+		i := 0
+		for i < len(v) && v[i] != ',' {
+			i++
+		}
+		tok := trimLWS(v[:i])
+		switch {
+		case equalFold(tok, "gzip"), equalFold(tok, "x-gzip"):
+			all = append(all, codingGzip)
+		case equalFold(tok, "deflate"), equalFold(tok, "x-deflate"):
+			all = append(all, codingDeflate)
+		case len(tok) == 0, equalFold(tok, "identity"):
+		default:
+			return contentCoding{}
+		}
+		if i == len(v) {
+			break
+		}
+		v = v[i+1:]
 	}
-	return codingIdentity
+	if len(all) > len(cc.layers) {
+		all = all[len(all)-len(cc.layers):]
+	}
+	cc.n = copy(cc.layers[:], all)
+	return cc
 }
 
 // inflate decompresses the collected body of s's message into the
-// transaction, keeping at most DecompressLimit bytes of output and then the
-// first RequestBodyLimit or ResponseBodyLimit of those for inspection. What inflates before an error
-// is kept, as libhtp passes on the data it decoded.
+// transaction, undoing the layers outermost first, keeping at most
+// DecompressLimit bytes of output and then the first RequestBodyLimit or
+// ResponseBodyLimit of those for inspection. What inflates before an error
+// is kept, as libhtp passes on the data it decoded; a body that does not
+// even start like its coding is inspected as sent.
 func (c *Conn) inflate(s *side) {
 	tx := s.tx
-	wire := s.wire
+	data := s.wire
 	s.wire = nil
+	body, bodyLen, limit := &tx.respBody, &tx.respBodyLen, c.cfg.ResponseBodyLimit
+	if s == &c.req {
+		body, bodyLen, limit = &tx.reqBody, new(int64), c.cfg.RequestBodyLimit
+	}
+	for i := s.encoding.n - 1; i >= 0; i-- {
+		out, ok := c.decode(tx, s.encoding.layers[i], data)
+		if !ok {
+			break
+		}
+		data = out
+	}
+	*bodyLen += int64(len(data))
+	*body, tx.flags = appendCapped(*body, data, limit, tx.flags)
+}
+
+// decode undoes one coding; ok is false when data does not start like it.
+func (c *Conn) decode(tx *Tx, cd coding, wire []byte) ([]byte, bool) {
 	var r io.Reader
 	var err error
-	switch s.encoding {
+	switch cd {
 	case codingGzip:
 		r, err = gzip.NewReader(bytes.NewReader(wire))
 	case codingDeflate:
@@ -53,19 +102,10 @@ func (c *Conn) inflate(s *side) {
 		} else {
 			r = flate.NewReader(bytes.NewReader(wire))
 		}
-	default:
-		return
 	}
-	body, bodyLen, limit := &tx.respBody, &tx.respBodyLen, c.cfg.ResponseBodyLimit
-	if s == &c.req {
-		body, bodyLen, limit = &tx.reqBody, new(int64), c.cfg.RequestBodyLimit
-	}
-	if err != nil {
+	if err != nil || r == nil {
 		tx.flags |= FlagDecompressError
-		// Not decodable at all: inspect the bytes as sent.
-		*bodyLen += int64(len(wire))
-		*body, tx.flags = appendCapped(*body, wire, limit, tx.flags)
-		return
+		return nil, false
 	}
 	var out bytes.Buffer
 	n, err := io.Copy(&out, io.LimitReader(r, int64(c.cfg.DecompressLimit)+1))
@@ -76,7 +116,5 @@ func (c *Conn) inflate(s *side) {
 		tx.flags |= FlagBodyTruncated
 		n = int64(c.cfg.DecompressLimit)
 	}
-	b := out.Bytes()[:n]
-	*bodyLen += n
-	*body, tx.flags = appendCapped(*body, b, limit, tx.flags)
+	return out.Bytes()[:n], true
 }

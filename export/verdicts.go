@@ -22,7 +22,7 @@ func (t *Translation) WriteVerdicts(w io.Writer) error {
 			fmt.Fprintf(&b, "%32s- %s\n", "", n)
 		}
 	}
-	fmt.Fprintf(&b, "%d signatures: %s\n", len(t.Results), summaryText(t.Summary()))
+	fmt.Fprintf(&b, "%s: %s\n", Plural(len(t.Results), "signature"), summaryText(t.Summary()))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -60,4 +60,12 @@ func (t *Translation) WriteRuleset(w io.Writer, version string) error {
 		return t.WriteNFT(w, version)
 	}
 	return t.WriteIPTablesRestore(w, version)
+}
+
+// Plural returns "1 signature" or "N signatures".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -210,10 +210,10 @@ func exportET(ctx context.Context, env *Env, a etArgs) int {
 	var s strings.Builder
 	fmt.Fprintf(&s, "wrote %s: sid %v", a.out, b.SIDs)
 	for _, r := range b.TruePositives {
-		fmt.Fprintf(&s, "; %s: %d alerts", r.Name, sum(r.Alerts))
+		fmt.Fprintf(&s, "; %s: %s", r.Name, export.Plural(sum(r.Alerts), "alert"))
 	}
 	if b.Benign != nil {
-		fmt.Fprintf(&s, "; %d benign captures: %d alerts", b.Benign.Pcaps, sum(b.Benign.Alerts))
+		fmt.Fprintf(&s, "; %s: %s", export.Plural(b.Benign.Pcaps, "benign capture"), export.Plural(sum(b.Benign.Alerts), "alert"))
 	}
 	fmt.Fprintln(env.Stdout, s.String())
 	if p := b.Problems(); len(p) > 0 {

@@ -84,7 +84,7 @@ func TestExportToFile(t *testing.T) {
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "*filter\n:SIGTOOL - [0:0]\n")
-	assert.Contains(t, stdout, "1 signatures: 0 exact, 1 approximated, 0 not translatable")
+	assert.Contains(t, stdout, "1 signature: 0 exact, 1 approximated, 0 not translatable")
 	assert.Empty(t, stderr)
 }
 
@@ -144,7 +144,7 @@ func TestExportET(t *testing.T) {
 	out := filepath.Join(dir, "bundle.zip")
 	code, stdout, stderr := exRun("export", "--format", "et", "--rules", kryptikRules, "--pcap", tp, "--date", "2024-04-01", "-o", out)
 	require.Equal(t, exitOK, code, stderr)
-	assert.Equal(t, "wrote "+out+": sid [1000001]; pcaps/tp.pcap: 1 alerts\n", stdout)
+	assert.Equal(t, "wrote "+out+": sid [1000001]; pcaps/tp.pcap: 1 alert\n", stdout)
 	assert.Empty(t, stderr)
 	st, err := os.Stat(out)
 	require.NoError(t, err)

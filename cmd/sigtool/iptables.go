@@ -124,8 +124,8 @@ func cmdIptables(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return errorf(env, name, exitUsage, "%v", err)
 		}
-		fmt.Fprintf(env.Stdout, "applied %d iptables rules from %d signatures to chain %s in table %s, jumped to from %s\n",
-			len(st.Rules), countTranslated(tr), st.Chain, st.Table, strings.Join(st.Hooks, ", "))
+		fmt.Fprintf(env.Stdout, "applied %s from %s to chain %s in table %s, jumped to from %s\n",
+			export.Plural(len(st.Rules), "iptables rule"), export.Plural(countTranslated(tr), "signature"), st.Chain, st.Table, strings.Join(st.Hooks, ", "))
 	case "remove":
 		if err := export.Remove(fw, opts); err != nil {
 			return errorf(env, name, exitUsage, "%v", err)

@@ -366,3 +366,52 @@ func tcpChecksumOK(b, addrs []byte) bool {
 	}
 	return sum == 0xffff
 }
+
+// VXLAN's IANA port; Suricata decodes it by default.
+const vxlanPort = 4789
+
+// tunnelPayload returns the packet carried inside p, if p is a tunnel
+// Suricata decodes by default: IPv4 or IPv6 in IP (protocols 4 and 41), GRE
+// version 0 carrying IP or Ethernet, and VXLAN on UDP port 4789. lt tells
+// whether the inner packet starts with IP (LinkRaw) or Ethernet.
+func tunnelPayload(p *Packet) (inner []byte, lt int) {
+	b := p.Payload
+	switch {
+	case p.Proto == 4 || p.Proto == 41:
+		if len(b) > 0 {
+			return b, LinkRaw
+		}
+	case p.Proto == 47: // GRE
+		if len(b) < 4 || b[1]&0x07 != 0 {
+			return nil, 0 // only version 0
+		}
+		hl := 4
+		if b[0]&0x80 != 0 { // checksum present
+			hl += 4
+		}
+		if b[0]&0x20 != 0 { // key present
+			hl += 4
+		}
+		if b[0]&0x10 != 0 { // sequence number present
+			hl += 4
+		}
+		if b[0]&0x40 != 0 { // routing present: not decoded
+			return nil, 0
+		}
+		if len(b) <= hl {
+			return nil, 0
+		}
+		switch binary.BigEndian.Uint16(b[2:4]) {
+		case 0x0800, 0x86dd:
+			return b[hl:], LinkRaw
+		case 0x6558: // transparent Ethernet bridging
+			return b[hl:], LinkEthernet
+		}
+	case p.Proto == ProtoUDP && p.DstPort == vxlanPort:
+		// Flags with the I bit, reserved bits zero, then an Ethernet frame.
+		if len(b) > 8+14 && b[0] == 0x08 && b[1] == 0 && b[2] == 0 && b[3] == 0 && b[7] == 0 {
+			return b[8:], LinkEthernet
+		}
+	}
+	return nil, 0
+}

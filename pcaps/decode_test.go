@@ -303,3 +303,54 @@ func BenchmarkProcess(b *testing.B) {
 	b.ReportMetric(float64(packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
 	b.ReportMetric(float64(packets), "packets/op")
 }
+
+// outerIPv4 wraps payload in an IPv4 header of protocol proto.
+func outerIPv4(t testing.TB, proto layers.IPProtocol, payload []byte) []byte {
+	t.Helper()
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: proto, SrcIP: net.IP{172, 16, 0, 1}, DstIP: net.IP{172, 16, 0, 2}}
+	buf := gopacket.NewSerializeBuffer()
+	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		ip, gopacket.Payload(payload)))
+	return buf.Bytes()
+}
+
+func TestTunnels(t *testing.T) {
+	inner := ipv4UDP(t, []byte("inner"))
+	innerEth := append([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00}, inner...)
+	vxlan := func() []byte {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{172, 16, 0, 1}, DstIP: net.IP{172, 16, 0, 2}}
+		udp := &layers.UDP{SrcPort: 50000, DstPort: 4789}
+		require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
+		buf := gopacket.NewSerializeBuffer()
+		require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+			ip, udp, gopacket.Payload(append([]byte{0x08, 0, 0, 0, 0, 0, 42, 0}, innerEth...))))
+		return buf.Bytes()
+	}
+	tests := []struct {
+		name      string
+		pkt       []byte
+		outerProt uint8
+	}{
+		{"ip in ip", outerIPv4(t, 4, inner), 4},
+		{"gre ip", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0, 0, 0x08, 0x00}, inner...)), 47},
+		{"gre key ethernet", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0x20, 0, 0x65, 0x58, 0, 0, 0, 7}, innerEth...)), 47},
+		{"vxlan", vxlan(), ProtoUDP},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCapture(t, writeRaw(t, layers.LinkTypeRaw, tc.pkt), Config{})
+			require.NoError(t, r.err)
+			require.Len(t, r.packets, 2, "outer then inner")
+			outer, in := r.packets[0], r.packets[1]
+			assert.Equal(t, tc.outerProt, outer.Proto)
+			assert.False(t, outer.Tunnel)
+			assert.True(t, in.Tunnel)
+			assert.Equal(t, 1, in.Num)
+			assert.Equal(t, netip.MustParseAddr("10.0.0.1"), in.SrcIP)
+			assert.Equal(t, uint16(53), in.DstPort)
+			assert.Equal(t, "inner", string(r.payloads[1]))
+			assert.Equal(t, 2, r.stats.Flows)
+			assert.Equal(t, 1, r.stats.Tunneled)
+		})
+	}
+}

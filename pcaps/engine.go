@@ -199,6 +199,16 @@ func (e *engine) packet(fr *Frame) {
 	*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true}
 	err := e.dec.decodeLink(p, fr.LinkType, fr.Data)
 	e.expireFlows(fr.Time)
+	e.decoded(p, err, fr, 0)
+}
+
+// maxTunnelDepth bounds nested tunnels (IP in GRE in IP...).
+const maxTunnelDepth = 3
+
+// decoded finishes a packet whose headers were decoded (err from the
+// decoder): fragments go to the defragmenter, then the packet is tracked
+// and delivered, then a tunnelled packet inside it is handled the same way.
+func (e *engine) decoded(p *Packet, err error, fr *Frame, depth int) {
 	if err == errFragment {
 		e.stats.Fragments++
 		fi := &e.dec.frag
@@ -216,9 +226,9 @@ func (e *engine) packet(fr *Frame) {
 		// The rebuilt datagram follows as its own packet with the same
 		// number, as Suricata's defrag pseudo packet does.
 		v6 := fi.v6
-		src, dst, ipid, ttl, vlan := p.SrcIP, p.DstIP, p.IPID, p.TTL, p.VLAN
+		src, dst, ipid, ttl, vlan, tun := p.SrcIP, p.DstIP, p.IPID, p.TTL, p.VLAN, p.Tunnel
 		*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true,
-			SrcIP: src, DstIP: dst, IPID: ipid, TTL: ttl, VLAN: vlan, Fragmented: true, Proto: fi.proto}
+			SrcIP: src, DstIP: dst, IPID: ipid, TTL: ttl, VLAN: vlan, Fragmented: true, Proto: fi.proto, Tunnel: tun}
 		var addrs []byte
 		if v6 {
 			p.IPVersion = 6
@@ -238,6 +248,25 @@ func (e *engine) packet(fr *Frame) {
 		return
 	}
 	e.track(p)
+	if depth >= maxTunnelDepth {
+		return
+	}
+	inner, lt := tunnelPayload(p)
+	if inner == nil {
+		return
+	}
+	// As Suricata, the outer packet is inspected (above) and the packet
+	// it carries follows as its own packet with the same number.
+	e.stats.Tunneled++
+	vlan := p.VLAN
+	*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true, Tunnel: true}
+	if lt == LinkEthernet {
+		err = e.dec.decodeLink(p, LinkEthernet, inner)
+	} else {
+		p.VLAN = vlan
+		err = e.dec.decodeIP(p, inner)
+	}
+	e.decoded(p, err, fr, depth+1)
 }
 
 // track finds the packet's flow, runs TCP and the app layer, and delivers.

@@ -93,8 +93,12 @@ type Packet struct {
 	IPVersion  int  // 4 or 6; 0 when the packet is not IP
 	TTL        int  // IPv4 TTL or IPv6 hop limit
 	IPID       int  // IPv4 identification
-	Fragmented bool // rebuilt from IP fragments (Data is the last fragment)
-	VLAN       []uint16
+	Fragmented bool // an IP fragment, or rebuilt from fragments (Data is the last one)
+	// Tunnel is set on a packet decoded from inside another one (IP in
+	// IP, IPv6 in IPv4, GRE, VXLAN); it follows the outer packet, with the
+	// same Num, as Suricata's tunnel packets do.
+	Tunnel bool
+	VLAN   []uint16
 
 	SrcIP, DstIP     netip.Addr
 	SrcPort, DstPort uint16 // 0 for protocols without ports
@@ -215,6 +219,7 @@ type Stats struct {
 	HTTPTransactions int
 	ChecksumErrors   int
 	Fragments        int // IP fragments seen
+	Tunneled         int // packets decoded from inside tunnels
 	ReassemblyGaps   int
 	StreamMemcapHits int // segments dropped because StreamMemcap was reached
 }

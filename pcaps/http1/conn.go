@@ -112,7 +112,8 @@ func (c *Conn) Updated() []*Tx {
 	}
 	// Bound the live list as Suricata's max-tx (512) does: requests that
 	// never see a response must not make a long connection grow without
-	// limit. The oldest already-reported ones go first.
+	// limit. The oldest go first (one still queued for Updated is
+	// reported all the same).
 	for n < len(c.txs)-maxLiveTx && c.txs[n] != c.req.tx && c.txs[n] != c.resp.tx {
 		n++
 	}

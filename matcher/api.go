@@ -113,6 +113,7 @@ type Stats struct {
 type Engine struct {
 	cfg     Config
 	rules   []*rule
+	txRules []*rule // the rules using HTTP buffers, in evaluation order
 	notEval []NotEvaluated
 	// flowbitNames maps a flowbit name to its index in per-flow bit sets.
 	flowbitNames map[string]int

@@ -213,6 +213,9 @@ func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
 	sortRules(e.rules)
 	for i, r := range e.rules {
 		r.idx = i
+		if r.isTx {
+			e.txRules = append(e.txRules, r)
+		}
 	}
 	return e, nil
 }

@@ -54,7 +54,10 @@ const histMax = 64 << 10
 type txState struct {
 	tx   *http1.Tx
 	id   int
-	done []bool // by rule idx
+	// done holds, by rule idx, the directions (bit 0 to server, bit 1 to
+	// client) in which the rule is done with the transaction: Suricata
+	// keeps a detect state per transaction and direction.
+	done []uint8
 	// alerted[i] is set when rule i alerted on this tx.
 }
 
@@ -200,7 +203,7 @@ func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
 			return t
 		}
 	}
-	t := &txState{tx: tx, id: id, done: make([]bool, nrules)}
+	t := &txState{tx: tx, id: id, done: make([]uint8, nrules)}
 	fs.txs = append(fs.txs, t)
 	return t
 }
@@ -344,12 +347,13 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 }
 
 // inspectTxs runs the transaction rules of one direction over the flow's
-// live HTTP transactions; each rule alerts at most once per transaction.
+// live HTTP transactions; each rule alerts at most once per transaction
+// and direction.
 func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool, src, dst netip.Addr, sport, dport uint16, established bool) {
 	for _, ts := range fs.txs {
 		pr := ts.tx.Progress()
-		for _, r := range sc.e.rules {
-			if !r.isTx || ts.done[r.idx] {
+		for _, r := range sc.e.txRules {
+			if ts.done[r.idx]&dirBit(toSrv) != 0 {
 				continue
 			}
 			if toSrv && !r.txToSrv || !toSrv && !r.txToCli {
@@ -383,7 +387,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			if !sc.flowbitsMatch(r, fs) {
 				continue
 			}
-			ts.done[r.idx] = true
+			ts.done[r.idx] |= dirBit(toSrv)
 			mstart := len(sc.mrecs)
 			if !sc.txMatch(r, ts.tx, toSrv) {
 				continue
@@ -407,7 +411,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 	// Forget the oldest transactions every rule is done with; ids below
 	// forgotten are never tracked again.
 	n := 0
-	for n < len(fs.txs) && fs.txs[n].tx.Progress().Has(http1.ResponseComplete) && allDone(fs.txs[n]) {
+	for n < len(fs.txs) && fs.txs[n].tx.Progress().Has(http1.ResponseComplete) && sc.allDone(fs.txs[n]) {
 		n++
 	}
 	if n > 0 {
@@ -416,13 +420,23 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 	}
 }
 
-func allDone(ts *txState) bool {
-	for _, d := range ts.done {
-		if !d {
+// allDone reports whether every transaction rule is done with ts in
+// each direction it inspects.
+func (sc *scanner) allDone(ts *txState) bool {
+	for _, r := range sc.e.txRules {
+		d := ts.done[r.idx]
+		if r.txToSrv && d&1 == 0 || r.txToCli && d&2 == 0 {
 			return false
 		}
 	}
 	return true
+}
+
+func dirBit(toSrv bool) uint8 {
+	if toSrv {
+		return 1
+	}
+	return 2
 }
 
 // txMatch evaluates every buffer list of a transaction rule.

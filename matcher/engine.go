@@ -52,8 +52,8 @@ const histMax = 64 << 10
 
 // txState tracks one HTTP transaction: which tx rules are done with it.
 type txState struct {
-	tx   *http1.Tx
-	id   int
+	tx *http1.Tx
+	id int
 	// done holds, by rule idx, the directions (bit 0 to server, bit 1 to
 	// client) in which the rule is done with the transaction: Suricata
 	// keeps a detect state per transaction and direction.

@@ -188,7 +188,7 @@ func (p *parser) readOption(o *Option, st *ruleState, d Dialect) (msg string, of
 			c.FastPattern = fp
 		}
 	case "pcre":
-		return p.readPCRE(o, st)
+		return p.readPCRE(o, st, d)
 	case "flow":
 		return readFlow(o)
 	case "flowbits":
@@ -524,7 +524,7 @@ func parseFastPattern(arg string) (*FastPattern, bool) {
 
 // readPCRE reads pcre:[!]"/pattern/flags[, capture,...]"; the quotes are
 // optional, as in Suricata (pcre:/one/U).
-func (p *parser) readPCRE(o *Option, st *ruleState) (string, int, int) {
+func (p *parser) readPCRE(o *Option, st *ruleState, d Dialect) (string, int, int) {
 	a := o.Arg
 	pc := &PCRE{}
 	i := 0
@@ -573,6 +573,14 @@ func (p *parser) readPCRE(o *Option, st *ruleState) (string, int, int) {
 			pc.Relative = true
 		}
 		if b, ok := pcreBufferFlags[f]; ok {
+			if d == DialectSuricata && st.buffer != "" && b != st.buffer &&
+				!(b == "http.response_body" && st.buffer == "file.data") {
+				// Suricata 7: "Expression seen with a sticky buffer still
+				// set". A flag naming the sticky buffer itself is fine, and
+				// so is /Q in file.data, which ET Open ships enabled.
+				off := base + j + 1 + k
+				return fmt.Sprintf("pcre flag %q selects %s inside sticky buffer %s: Suricata rejects this; put pkt_data before the pcre or drop the flag", f, b, st.buffer), off, off + 1
+			}
 			pc.Buffer = b
 		}
 	}

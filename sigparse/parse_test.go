@@ -476,6 +476,11 @@ func TestSuricataModifierAfterStickyBuffer(t *testing.T) {
 	_, err := ParseRule(src, Options{Dialect: DialectSuricata})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "1:73: http_header modifier after sticky buffer file.data: Suricata rejects this")
+	_, err = ParseRule(`alert http any any -> any any (msg:"m"; file.data; pcre:"/x/H"; sid:1;)`, Options{Dialect: DialectSuricata})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "1:61: pcre flag 'H' selects http.header inside sticky buffer file.data: Suricata rejects this")
+	// A flag that names the sticky buffer itself is accepted (ET Open does it).
+	mustParse(t, `alert http any any -> any any (msg:"m"; http.uri; content:"a="; pcre:"/^\d+/UR"; sid:1;)`, DialectSuricata)
 	// Snort 2 reads it: the modifier names the content's buffer.
 	r := mustParse(t, src, DialectSnort2)
 	assert.Equal(t, []string{"http.header:filename="}, contentSummary(r))

@@ -367,12 +367,16 @@ func tcpChecksumOK(b, addrs []byte) bool {
 	return sum == 0xffff
 }
 
-// VXLAN's IANA port; Suricata decodes it by default.
-const vxlanPort = 4789
+// VXLAN's and Teredo's ports; Suricata decodes both by default.
+const (
+	vxlanPort  = 4789
+	teredoPort = 3544
+)
 
 // tunnelPayload returns the packet carried inside p, if p is a tunnel
 // Suricata decodes by default: IPv4 or IPv6 in IP (protocols 4 and 41), GRE
-// version 0 carrying IP or Ethernet, and VXLAN on UDP port 4789. lt tells
+// version 0 carrying IP or Ethernet, VXLAN on UDP port 4789 and Teredo
+// (IPv6 in UDP) on port 3544. lt tells
 // whether the inner packet starts with IP (LinkRaw) or Ethernet.
 func tunnelPayload(p *Packet) (inner []byte, lt int) {
 	b := p.Payload
@@ -406,6 +410,14 @@ func tunnelPayload(p *Packet) (inner []byte, lt int) {
 			return b[hl:], LinkRaw
 		case 0x6558: // transparent Ethernet bridging
 			return b[hl:], LinkEthernet
+		}
+	case p.Proto == ProtoUDP && (p.DstPort == teredoPort || p.SrcPort == teredoPort):
+		// Teredo: IPv6 in UDP, maybe after an origin indication.
+		if len(b) >= 8 && b[0] == 0 && b[1] == 0 {
+			b = b[8:]
+		}
+		if len(b) >= 40 && b[0]>>4 == 6 && int(binary.BigEndian.Uint16(b[4:6]))+40 == len(b) {
+			return b, LinkRaw
 		}
 	case p.Proto == ProtoUDP && p.DstPort == vxlanPort:
 		// Flags with the I bit, reserved bits zero, then an Ethernet frame.

@@ -326,6 +326,23 @@ func TestTunnels(t *testing.T) {
 			ip, udp, gopacket.Payload(append([]byte{0x08, 0, 0, 0, 0, 0, 42, 0}, innerEth...))))
 		return buf.Bytes()
 	}
+	teredo := func() []byte {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{172, 16, 0, 1}, DstIP: net.IP{172, 16, 0, 2}}
+		udp := &layers.UDP{SrcPort: 3544, DstPort: 40000}
+		require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
+		// An IPv6/UDP packet from 10.0.0.1's mapped address.
+		ip6 := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP,
+			SrcIP: netip.MustParseAddr("::ffff:10.0.0.1").AsSlice(), DstIP: netip.MustParseAddr("2001:db8::2").AsSlice()}
+		u6 := &layers.UDP{SrcPort: 1234, DstPort: 53}
+		require.NoError(t, u6.SetNetworkLayerForChecksum(ip6))
+		in6 := gopacket.NewSerializeBuffer()
+		require.NoError(t, gopacket.SerializeLayers(in6, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+			ip6, u6, gopacket.Payload("inner")))
+		buf := gopacket.NewSerializeBuffer()
+		require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+			ip, udp, gopacket.Payload(in6.Bytes())))
+		return buf.Bytes()
+	}
 	tests := []struct {
 		name      string
 		pkt       []byte
@@ -335,6 +352,7 @@ func TestTunnels(t *testing.T) {
 		{"gre ip", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0, 0, 0x08, 0x00}, inner...)), 47},
 		{"gre key ethernet", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0x20, 0, 0x65, 0x58, 0, 0, 0, 7}, innerEth...)), 47},
 		{"vxlan", vxlan(), ProtoUDP},
+		{"teredo", teredo(), ProtoUDP},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -346,7 +364,7 @@ func TestTunnels(t *testing.T) {
 			assert.False(t, outer.Tunnel)
 			assert.True(t, in.Tunnel)
 			assert.Equal(t, 1, in.Num)
-			assert.Equal(t, netip.MustParseAddr("10.0.0.1"), in.SrcIP)
+			assert.Equal(t, netip.MustParseAddr("10.0.0.1"), in.SrcIP.Unmap())
 			assert.Equal(t, uint16(53), in.DstPort)
 			assert.Equal(t, "inner", string(r.payloads[1]))
 			assert.Equal(t, 2, r.stats.Flows)

@@ -455,6 +455,9 @@ func analyze(r *sigparse.Rule, opts Options) (ir *fwRule, notes []string, why st
 	if (ir.itype >= 0) && !slices.Equal(ir.protos, []string{"icmp"}) {
 		return nil, notes, "itype/icode in a rule whose protocol is not icmp"
 	}
+	if ir.ctState == "ESTABLISHED" && slices.Contains(ir.protos, "tcp") {
+		lose("flow:established becomes conntrack ESTABLISHED, which also covers the SYN-ACK and connections picked up mid-stream, where Suricata waits for the handshake")
+	}
 	if hasPayload && slices.Contains(ir.protos, "tcp") {
 		lose("TCP payload matched per packet, not on the reassembled stream: a match split across segments is missed")
 	}

@@ -1,0 +1,171 @@
+// Command gen writes a deterministic, realistic mixed capture for sigtool's
+// throughput benchmark:
+//
+//	go run ./bench/gen -size 1GB -o mix.pcap [-seed 1] [-files N]
+//
+// The traffic is many HOME_NET clients talking to many public servers:
+// HTTP/1.1 keep-alive conversations with varied methods, URIs, headers and
+// bodies (HTML, JSON, binary downloads, form posts), TLS-looking sessions
+// (a ClientHello with SNI, then application-data records), other TCP
+// (SSH-like banners and binary), DNS queries and answers over UDP and a
+// little other UDP. Every TCP connection has a handshake and a FIN exchange,
+// so the matcher inspects it as Suricata would.
+//
+// The same seed and size always give the same bytes. With -files N the
+// traffic is cut into N captures of about size/N each (mix-1.pcap, ...),
+// so a run with two cores has two captures to scan in parallel.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/pcapgo"
+
+	"github.com/sigtool/sigtool/pcaps/pcapgen"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sizeFlag := fs.String("size", "100MB", "approximate total capture size (B, KB, MB, GB; powers of 1024)")
+	out := fs.String("o", "mix.pcap", "output file; with -files N, N files named after it (mix-1.pcap, ...)")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed and size give the same bytes")
+	files := fs.Int("files", 1, "number of captures to cut the traffic into")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	size, err := parseSize(*sizeFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "gen: -size: %v\n", err)
+		return 2
+	}
+	if *files < 1 || *files > 64 {
+		fmt.Fprintf(stderr, "gen: -files %d: want 1 to 64\n", *files)
+		return 2
+	}
+	names := outputNames(*out, *files)
+	for i, name := range names {
+		// Each file gets its own stream of the seed so files are
+		// independent and the split does not change their content.
+		g := newGenerator(*seed + uint64(i)*0x9e3779b97f4a7c15)
+		n, pkts, err := writeFile(ctx, name, g, size/int64(*files))
+		if err != nil {
+			fmt.Fprintf(stderr, "gen: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "gen: %s: %d bytes, %d packets, %d flows\n", name, n, pkts, g.flows)
+	}
+	return 0
+}
+
+// outputNames returns the n file names for -o out.
+func outputNames(out string, n int) []string {
+	if n == 1 {
+		return []string{out}
+	}
+	ext := filepath.Ext(out)
+	base := strings.TrimSuffix(out, ext)
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s-%d%s", base, i+1, ext)
+	}
+	return names
+}
+
+// parseSize reads "1GB", "500MB", "64KiB", "1000" (bytes).
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suf string
+		m   int64
+	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suf) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suf)), u.m
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q: want a positive size such as 1GB or 200MB", s)
+	}
+	return int64(v * float64(mult)), nil
+}
+
+// writeFile writes conversations from g into name until it holds at least
+// size bytes; it reports the file size and packet count.
+func writeFile(ctx context.Context, name string, g *generator, size int64) (int64, int, error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	cw := &countWriter{w: bufio.NewWriterSize(f, 1<<20)}
+	pw := pcapgo.NewWriter(cw)
+	if err := pw.WriteFileHeader(262144, pcapgen.Ethernet.LinkType()); err != nil {
+		f.Close()
+		return 0, 0, err
+	}
+	pkts := 0
+	start := pcapgen.DefaultStart
+	for cw.n < size {
+		if err := ctx.Err(); err != nil {
+			f.Close()
+			return cw.n, pkts, err
+		}
+		// A batch of sessions goes through one in-memory Capture, which
+		// is then streamed out: memory stays bounded whatever the size.
+		c, err := pcapgen.New(pcapgen.Options{Start: start})
+		if err != nil {
+			f.Close()
+			return cw.n, pkts, err
+		}
+		for c.Len() < 500 {
+			if err := g.session(c); err != nil {
+				f.Close()
+				return cw.n, pkts, err
+			}
+		}
+		for _, p := range c.Packets() {
+			ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: len(p.Data)}
+			if err := pw.WritePacket(ci, p.Data); err != nil {
+				f.Close()
+				return cw.n, pkts, fmt.Errorf("%s: %w", name, err)
+			}
+			pkts++
+		}
+		start = c.Now()
+	}
+	if err := cw.w.(*bufio.Writer).Flush(); err != nil {
+		f.Close()
+		return cw.n, pkts, err
+	}
+	return cw.n, pkts, errors.Join(f.Close())
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -303,3 +303,26 @@ func TestEVEMetadata(t *testing.T) {
 	e.EVE = o
 	assert.Empty(t, e.Check([]*matcher.Alert{httpAlert()}))
 }
+
+func TestNotEvaluatedGrouped(t *testing.T) {
+	var list []matcher.NotEvaluated
+	for i := range 30 {
+		kw := []string{"protocol:dns", "dns.query"}
+		if i%3 == 0 {
+			kw = []string{"stream_size"}
+		}
+		list = append(list, matcher.NotEvaluated{SID: 100 + i, Msg: "r", Keywords: kw, Reason: "x"})
+	}
+	list = append(list, matcher.NotEvaluated{SID: 7, Msg: "no keyword", Reason: "pcre: bad"})
+	var b bytes.Buffer
+	require.NoError(t, WriteNotEvaluated(&b, list, false, "> "))
+	assert.Equal(t, `>     20  protocol:dns (sid 101, 102, 104, ...)
+>     10  stream_size (sid 100, 103, 106, ...)
+>      1  (no keyword named) (sid 7)
+> (grouped by the first keyword not evaluated; -v lists every rule and why)
+`, b.String())
+	b.Reset()
+	require.NoError(t, WriteNotEvaluated(&b, list, true, ""))
+	assert.Equal(t, len(list), strings.Count(b.String(), "\n"))
+	assert.Contains(t, b.String(), "sid 7          no keyword: pcre: bad\n")
+}

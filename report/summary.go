@@ -19,6 +19,9 @@ type Summary struct {
 	Rules        int
 	NotEvaluated []matcher.NotEvaluated
 	ParseErrors  int
+	// Verbose lists every rule not evaluated; otherwise a long list is
+	// grouped by keyword.
+	Verbose bool
 
 	files []fileResult
 	sigs  map[[2]int]*sigCount // by {gid, sid}
@@ -154,9 +157,7 @@ func (s *Summary) Write(w io.Writer) error {
 	}
 	if len(s.NotEvaluated) > 0 {
 		fmt.Fprintf(&b, "\n%s not evaluated (they can never alert here):\n", plural(len(s.NotEvaluated), "rule"))
-		for _, n := range s.NotEvaluated {
-			fmt.Fprintf(&b, "  sid %-10d %s: %s\n", n.SID, n.Msg, NotEvaluatedReason(n))
-		}
+		writeNotEvaluated(&b, s.NotEvaluated, s.Verbose, "  ")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -192,4 +193,72 @@ func NotEvaluatedReason(n matcher.NotEvaluated) string {
 		}
 	}
 	return kw + ": " + n.Reason
+}
+
+// NotEvaluatedListMax is how many rules not evaluated are listed one by one
+// before they are grouped by keyword (unless verbose).
+const NotEvaluatedListMax = 20
+
+// WriteNotEvaluated writes why rules are not evaluated, each line starting
+// with prefix: one line per rule when there are few or verbose is set,
+// otherwise the number of rules per keyword, most frequent first.
+func WriteNotEvaluated(w io.Writer, list []matcher.NotEvaluated, verbose bool, prefix string) error {
+	var b strings.Builder
+	writeNotEvaluated(&b, list, verbose, prefix)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeNotEvaluated(b *strings.Builder, list []matcher.NotEvaluated, verbose bool, prefix string) {
+	if verbose || len(list) <= NotEvaluatedListMax {
+		for _, n := range list {
+			fmt.Fprintf(b, "%ssid %-10d %s: %s\n", prefix, n.SID, n.Msg, NotEvaluatedReason(n))
+		}
+		return
+	}
+	type group struct {
+		key  string
+		n    int
+		sids []int
+	}
+	groups := map[string]*group{}
+	var order []*group
+	for _, n := range list {
+		key := "(no keyword named)"
+		if len(n.Keywords) > 0 {
+			key = n.Keywords[0]
+		}
+		g := groups[key]
+		if g == nil {
+			g = &group{key: key}
+			groups[key] = g
+			order = append(order, g)
+		}
+		g.n++
+		if len(g.sids) < 3 {
+			g.sids = append(g.sids, n.SID)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].n > order[j].n })
+	const shown = 15
+	for i, g := range order {
+		if i == shown {
+			rest := 0
+			for _, g := range order[i:] {
+				rest += g.n
+			}
+			fmt.Fprintf(b, "%s%6d  rules with %d other keywords\n", prefix, rest, len(order)-i)
+			break
+		}
+		ids := make([]string, len(g.sids))
+		for k, sid := range g.sids {
+			ids[k] = fmt.Sprint(sid)
+		}
+		more := ""
+		if g.n > len(g.sids) {
+			more = ", ..."
+		}
+		fmt.Fprintf(b, "%s%6d  %s (sid %s%s)\n", prefix, g.n, g.key, strings.Join(ids, ", "), more)
+	}
+	fmt.Fprintf(b, "%s(grouped by the first keyword not evaluated; -v lists every rule and why)\n", prefix)
 }

@@ -135,6 +135,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	format := fs.String("format", "", "output: eve, fast or summary (default summary on a terminal, eve otherwise)")
 	expectFile := fs.String("expect", "", "check the run against expected alert counts or a suricata-verify test.yaml")
 	outFile := fs.String("o", "", "write the output to this file instead of stdout")
+	verbose := fs.Bool("v", false, "list every rule not evaluated (a long list is otherwise grouped by keyword)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -250,9 +251,15 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	bw := bufio.NewWriter(out)
 
 	sum := &report.Summary{Rules: engine.Rules(), NotEvaluated: engine.NotEvaluated(), ParseErrors: len(loaded.Errors)}
-	if *format != "summary" {
-		for _, n := range sum.NotEvaluated {
-			fmt.Fprintf(env.Stderr, "sigtool test: sid %d not evaluated: %s\n", n.SID, report.NotEvaluatedReason(n))
+	sum.Verbose = *verbose
+	if ne := sum.NotEvaluated; *format != "summary" && len(ne) > 0 {
+		if *verbose || len(ne) <= report.NotEvaluatedListMax {
+			for _, n := range ne {
+				fmt.Fprintf(env.Stderr, "sigtool test: sid %d not evaluated: %s\n", n.SID, report.NotEvaluatedReason(n))
+			}
+		} else {
+			fmt.Fprintf(env.Stderr, "sigtool test: %d of %d rules not evaluated (they can never alert):\n", len(ne), len(ne)+engine.Rules())
+			report.WriteNotEvaluated(env.Stderr, ne, false, "  ")
 		}
 	}
 	eveOpts := report.NewEVEOptions(rules)

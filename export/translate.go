@@ -104,6 +104,9 @@ func Translate(rules []*sigparse.Rule, f Format, opts Options) (*Translation, er
 	if opts.Chain, err = opts.Chain.normalize(); err != nil {
 		return nil, err
 	}
+	if opts.Target == "REJECT" && opts.Chain.Table != "filter" && f == IPTables {
+		return nil, fmt.Errorf("target REJECT: iptables allows REJECT only in table filter, not %s", opts.Chain.Table)
+	}
 	tr := &Translation{Format: f, opts: opts}
 	for _, r := range rules {
 		if r.Disabled {
@@ -305,6 +308,11 @@ func analyze(r *sigparse.Rule, opts Options) (ir *fwRule, notes []string, why st
 		ir.action, ir.log = "DROP", false
 	case "reject", "rejectsrc", "rejectdst", "rejectboth":
 		ir.action = "REJECT"
+		if opts.Chain.Table != "filter" {
+			// iptables has REJECT in filter only; nft's reject is fine
+			// in a filter-type chain at any priority, but keep the two alike.
+			return nil, notes, "reject: REJECT is only allowed in table filter"
+		}
 	case "pass":
 		ir.action, ir.log = "RETURN", false
 	case "log":

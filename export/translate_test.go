@@ -143,6 +143,10 @@ func TestTranslateTargets(t *testing.T) {
 	}
 	_, err := Translate(nil, IPTables, Options{Target: "ACCEPT"})
 	assert.EqualError(t, err, `target "ACCEPT": want DROP, REJECT or LOG`)
+	_, err = Translate(nil, IPTables, Options{Target: "REJECT", Chain: ChainOptions{Table: "mangle"}})
+	assert.EqualError(t, err, "target REJECT: iptables allows REJECT only in table filter, not mangle")
+	res := translateOne(t, `reject tcp any any -> any 80 (msg:"x"; sid:7;)`, IPTables, Options{Chain: ChainOptions{Table: "raw"}})
+	assert.Equal(t, NotTranslatable, res.Verdict)
 	_, err = Translate(nil, "pf", Options{})
 	assert.EqualError(t, err, `format "pf": want iptables or nftables`)
 }

@@ -22,7 +22,7 @@ func detectDialect(raws []*rawRule) Dialect {
 				if o.Name == "uricontent" {
 					snort2++
 				}
-				if _, _, rest, _, _ := decodeContent(o.Arg); strings.HasPrefix(strings.TrimSpace(rest), ",") {
+				if hasInlineModifiers(o.Arg) {
 					snort3++
 				}
 				seenContent = true
@@ -50,6 +50,26 @@ func detectDialect(raws []*rawRule) Dialect {
 		return DialectSnort2
 	}
 	return DialectSuricata
+}
+
+// hasInlineModifiers reports whether a content argument continues with a
+// comma after its closing quote (Snort 3: content:"x",nocase), without
+// decoding the pattern.
+func hasInlineModifiers(arg string) bool {
+	i := strings.IndexByte(arg, '"')
+	if i < 0 {
+		return false
+	}
+	for i++; i < len(arg); i++ {
+		switch arg[i] {
+		case '\\':
+			i++
+		case '"':
+			rest := strings.TrimLeft(arg[i+1:], " \t")
+			return strings.HasPrefix(rest, ",")
+		}
+	}
+	return false
 }
 
 // ruleState is what earlier options leave for later ones while a rule's

@@ -10,7 +10,7 @@ import (
 // the tracker count and datagram size bound memory.
 const (
 	defragTimeout    = 60 * time.Second
-	defragMaxTrack   = 4096
+	defragMaxTrack   = 1024
 	defragMaxPayload = 65535
 )
 

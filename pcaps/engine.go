@@ -1,11 +1,13 @@
 package pcaps
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -199,6 +201,9 @@ func (e *engine) packet(fr *Frame) {
 	*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true}
 	err := e.dec.decodeLink(p, fr.LinkType, fr.Data)
 	e.expireFlows(fr.Time)
+	if e.stats.Packets%1024 == 0 && len(e.defrag.m) > 0 {
+		e.defrag.expire(fr.Time, false)
+	}
 	e.decoded(p, err, fr, 0)
 }
 
@@ -471,15 +476,13 @@ func (e *engine) needsFlush(fs *flowState, toServer bool) bool {
 
 // finish ends every flow, in the order they were created.
 func (e *engine) finish() {
-	for e.head != nil {
-		// Oldest-created first: pick the smallest ID.
-		min := e.head
-		for fs := e.head.next; fs != nil; fs = fs.next {
-			if fs.f.ID < min.f.ID {
-				min = fs
-			}
-		}
-		e.endFlow(min)
+	all := make([]*flowState, 0, len(e.flows))
+	for fs := e.head; fs != nil; fs = fs.next {
+		all = append(all, fs)
+	}
+	slices.SortFunc(all, func(a, b *flowState) int { return cmp.Compare(a.f.ID, b.f.ID) })
+	for _, fs := range all {
+		e.endFlow(fs)
 	}
 }
 

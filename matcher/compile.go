@@ -108,6 +108,8 @@ type rule struct {
 	hasPorts       bool
 	flow           *sigparse.Flow
 	dsize          *sizeCmp
+	flags          *tcpFlags
+	itype, icode   *sizeCmp
 	payload        []op
 	bufs           []bufList
 	isTx           bool
@@ -647,6 +649,28 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 			if metaKeywords[o.Name] {
 				continue
 			}
+			switch o.Name {
+			case "flags":
+				f, err := parseFlags(o.Arg)
+				if err != nil {
+					u.add(o.Name, "flags: "+err.Error())
+					continue
+				}
+				r.flags = f
+				continue
+			case "itype", "icode":
+				c, err := parseICMPValue(o.Arg)
+				if err != nil {
+					u.add(o.Name, o.Name+": "+err.Error())
+					continue
+				}
+				if o.Name == "itype" {
+					r.itype = &c
+				} else {
+					r.icode = &c
+				}
+				continue
+			}
 			u.add(o.Name, "keyword "+o.Name+" is not evaluated")
 		}
 	}
@@ -708,6 +732,7 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 	// protocol. Such rules are checked on the first packet of each
 	// direction of a flow.
 	r.ipOnly = !r.isTx && len(r.payload) == 0 && r.flow == nil && r.dsize == nil && len(r.fbChecks) == 0 &&
+		r.flags == nil && r.itype == nil && r.icode == nil &&
 		len(r.fbActions) == 0 && !r.hasPorts && r.proto != protoHTTP
 	if explicitFast != nil {
 		r.fast = explicitFast

@@ -297,6 +297,9 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		if r.dsize != nil && (pseudo || !r.dsize.match(len(p.Payload))) {
 			continue
 		}
+		if !packetKeywords(r, p, pseudo) {
+			continue
+		}
 		mstart := len(sc.mrecs)
 		if len(r.payload) > 0 {
 			matched := false
@@ -598,6 +601,22 @@ func (sc *scanner) addrMatch(i int, ip netip.Addr) bool {
 		memo[i] = 2
 	}
 	return m
+}
+
+// packetKeywords checks flags, itype and icode against the packet itself
+// (pseudo packets carry no header to check).
+func packetKeywords(r *rule, p *pcaps.Packet, pseudo bool) bool {
+	if r.flags != nil && (pseudo || p.Proto != pcaps.ProtoTCP || !r.flags.match(p.TCP.Flags)) {
+		return false
+	}
+	icmp := !pseudo && (p.Proto == pcaps.ProtoICMP || p.Proto == pcaps.ProtoICMPv6)
+	if r.itype != nil && (!icmp || !r.itype.match(int(p.ICMP.Type))) {
+		return false
+	}
+	if r.icode != nil && (!icmp || !r.icode.match(int(p.ICMP.Code))) {
+		return false
+	}
+	return true
 }
 
 func flowMatch(r *rule, toSrv, established, pseudo bool) bool {

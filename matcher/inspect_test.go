@@ -140,3 +140,37 @@ func TestRulePatterns(t *testing.T) {
 		t.Errorf("Needs = %v", got)
 	}
 }
+
+func TestTCPFlags(t *testing.T) {
+	const syn, ack, fin, psh = 0x02, 0x10, 0x01, 0x08
+	tests := []struct {
+		arg   string
+		flags uint8
+		want  bool
+	}{
+		{"S", syn, true},
+		{"S", syn | ack, false},
+		{"SA", syn | ack, true},
+		{"+A", psh | ack, true},
+		{"+A", psh, false},
+		{"*SF", fin | ack, true},
+		{"*SF", ack, false},
+		{"!S", ack, true},
+		{"!S", syn, false},
+		{"S,12", syn | 0x80 | 0x40, true},
+		{"0", 0, true},
+		{"0", ack, false},
+	}
+	for _, tc := range tests {
+		f, err := parseFlags(tc.arg)
+		if err != nil {
+			t.Fatalf("flags:%s: %v", tc.arg, err)
+		}
+		if got := f.match(tc.flags); got != tc.want {
+			t.Errorf("flags:%s on %#x = %v, want %v", tc.arg, tc.flags, got, tc.want)
+		}
+	}
+	if _, err := parseFlags("X"); err == nil {
+		t.Error("flags:X parsed")
+	}
+}

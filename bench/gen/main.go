@@ -3,13 +3,10 @@
 //
 //	go run ./bench/gen -size 1GB -o mix.pcap [-seed 1] [-files N]
 //
-// The traffic is many HOME_NET clients talking to many public servers:
-// HTTP/1.1 keep-alive conversations with varied methods, URIs, headers and
-// bodies (HTML, JSON, binary downloads, form posts), TLS-looking sessions
-// (a ClientHello with SNI, then application-data records), other TCP
-// (SSH-like banners and binary), DNS queries and answers over UDP and a
-// little other UDP. Every TCP connection has a handshake and a FIN exchange,
-// so the matcher inspects it as Suricata would.
+// The traffic (package bench/mix) is many HOME_NET clients talking to many
+// public servers: HTTP/1.1 keep-alive conversations with varied methods,
+// URIs, headers and bodies, TLS-looking sessions, other TCP, DNS and other
+// UDP.
 //
 // The same seed and size always give the same bytes. With -files N the
 // traffic is cut into N captures of about size/N each (mix-1.pcap, ...),
@@ -17,9 +14,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -29,10 +24,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/pcapgo"
-
-	"github.com/sigtool/sigtool/pcaps/pcapgen"
+	"github.com/sigtool/sigtool/bench/mix"
 )
 
 func main() {
@@ -64,13 +56,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	for i, name := range names {
 		// Each file gets its own stream of the seed so files are
 		// independent and the split does not change their content.
-		g := newGenerator(*seed + uint64(i)*0x9e3779b97f4a7c15)
-		n, pkts, err := writeFile(ctx, name, g, size/int64(*files))
+		st, err := writeFile(ctx, name, *seed+uint64(i)*0x9e3779b97f4a7c15, size/int64(*files))
 		if err != nil {
 			fmt.Fprintf(stderr, "gen: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stderr, "gen: %s: %d bytes, %d packets, %d flows\n", name, n, pkts, g.flows)
+		fmt.Fprintf(stderr, "gen: %s: %d bytes, %d packets, %d flows\n", name, st.Bytes, st.Packets, st.Flows)
 	}
 	return 0
 }
@@ -109,63 +100,18 @@ func parseSize(s string) (int64, error) {
 	return int64(v * float64(mult)), nil
 }
 
-// writeFile writes conversations from g into name until it holds at least
-// size bytes; it reports the file size and packet count.
-func writeFile(ctx context.Context, name string, g *generator, size int64) (int64, int, error) {
+// writeFile writes a capture of about size bytes to name.
+func writeFile(ctx context.Context, name string, seed uint64, size int64) (mix.Stats, error) {
 	f, err := os.Create(name)
 	if err != nil {
-		return 0, 0, err
+		return mix.Stats{}, err
 	}
-	cw := &countWriter{w: bufio.NewWriterSize(f, 1<<20)}
-	pw := pcapgo.NewWriter(cw)
-	if err := pw.WriteFileHeader(262144, pcapgen.Ethernet.LinkType()); err != nil {
-		f.Close()
-		return 0, 0, err
+	st, err := mix.Write(ctx, f, seed, size)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	pkts := 0
-	start := pcapgen.DefaultStart
-	for cw.n < size {
-		if err := ctx.Err(); err != nil {
-			f.Close()
-			return cw.n, pkts, err
-		}
-		// A batch of sessions goes through one in-memory Capture, which
-		// is then streamed out: memory stays bounded whatever the size.
-		c, err := pcapgen.New(pcapgen.Options{Start: start})
-		if err != nil {
-			f.Close()
-			return cw.n, pkts, err
-		}
-		for c.Len() < 500 {
-			if err := g.session(c); err != nil {
-				f.Close()
-				return cw.n, pkts, err
-			}
-		}
-		for _, p := range c.Packets() {
-			ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: len(p.Data)}
-			if err := pw.WritePacket(ci, p.Data); err != nil {
-				f.Close()
-				return cw.n, pkts, fmt.Errorf("%s: %w", name, err)
-			}
-			pkts++
-		}
-		start = c.Now()
+	if err != nil {
+		return st, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := cw.w.(*bufio.Writer).Flush(); err != nil {
-		f.Close()
-		return cw.n, pkts, err
-	}
-	return cw.n, pkts, errors.Join(f.Close())
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return st, nil
 }

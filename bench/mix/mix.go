@@ -1,4 +1,13 @@
-package main
+// Package mix generates a deterministic, realistic mixed capture for
+// sigtool's throughput benchmarks: many HOME_NET clients talking to many
+// public servers over HTTP/1.1 keep-alive (varied methods, URIs, headers and
+// bodies), TLS-looking sessions (ClientHello with SNI, then application
+// data), other TCP (SSH-like and binary), DNS over UDP and other UDP. Every
+// TCP connection has a handshake and a FIN exchange.
+//
+// The same seed and size give the same bytes. Memory stays bounded whatever
+// the size: sessions go through pcapgen in batches that are streamed out.
+package mix
 
 import (
 	"encoding/binary"
@@ -11,21 +20,22 @@ import (
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 )
 
-// generator makes sessions from one seeded random stream. It holds a pool
+// Generator makes sessions from one seeded random stream. It holds a pool
 // of client and server addresses so hosts recur, as on a real network.
-type generator struct {
+type Generator struct {
 	r       *rand.Rand
 	clients []netip.Addr
 	servers []netip.Addr
 	hosts   []string // server names, one per server
 	text    []byte   // random text bodies are cut from
 	bin     []byte   // random binary bodies are cut from
-	flows   int
+	flows   int      // sessions made so far
 	port    uint16
 }
 
-func newGenerator(seed uint64) *generator {
-	g := &generator{r: rand.New(rand.NewPCG(seed, seed^0x5bd1e995)), port: 40000}
+// New returns a generator seeded with seed.
+func New(seed uint64) *Generator {
+	g := &Generator{r: rand.New(rand.NewPCG(seed, seed^0x5bd1e995)), port: 40000}
 	for range 2000 {
 		// HOME_NET clients: 10/8 and 192.168/16.
 		if g.r.IntN(2) == 0 {
@@ -47,7 +57,7 @@ func newGenerator(seed uint64) *generator {
 }
 
 // publicAddr is a random unicast address outside the private ranges.
-func (g *generator) publicAddr() netip.Addr {
+func (g *Generator) publicAddr() netip.Addr {
 	for {
 		a := [4]byte{byte(1 + g.r.IntN(223)), byte(g.r.IntN(256)), byte(g.r.IntN(256)), byte(1 + g.r.IntN(254))}
 		if a[0] == 10 || a[0] == 127 || a[0] == 100 || (a[0] == 172 && a[1]&0xf0 == 16) || (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) {
@@ -82,9 +92,9 @@ var (
 	servers      = []string{"nginx", "Apache/2.4.58 (Ubuntu)", "Microsoft-IIS/10.0", "cloudflare", "gws", "AmazonS3", "LiteSpeed"}
 )
 
-func (g *generator) pick(s []string) string { return s[g.r.IntN(len(s))] }
+func (g *Generator) pick(s []string) string { return s[g.r.IntN(len(s))] }
 
-func (g *generator) hostname() string {
+func (g *Generator) hostname() string {
 	n := 1 + g.r.IntN(2)
 	parts := make([]string, 0, n+1)
 	for range n {
@@ -94,7 +104,7 @@ func (g *generator) hostname() string {
 }
 
 // makeText is HTML-ish text: tags, words, attributes and script snippets.
-func (g *generator) makeText(n int) []byte {
+func (g *Generator) makeText(n int) []byte {
 	var b strings.Builder
 	b.Grow(n + 256)
 	tags := []string{"div", "p", "span", "a", "li", "td", "script", "h2"}
@@ -115,7 +125,7 @@ func (g *generator) makeText(n int) []byte {
 
 // bodySize draws a heavy-tailed size: mostly small pages, some large
 // downloads.
-func (g *generator) bodySize() int {
+func (g *Generator) bodySize() int {
 	switch x := g.r.IntN(100); {
 	case x < 55:
 		return 200 + g.r.IntN(4000)
@@ -128,13 +138,13 @@ func (g *generator) bodySize() int {
 	}
 }
 
-func (g *generator) cut(src []byte, n int) []byte {
+func (g *Generator) cut(src []byte, n int) []byte {
 	n = min(n, len(src))
 	off := g.r.IntN(len(src) - n + 1)
 	return src[off : off+n]
 }
 
-func (g *generator) uri() string {
+func (g *Generator) uri() string {
 	var b strings.Builder
 	for k := 1 + g.r.IntN(4); k > 0; k-- {
 		b.WriteByte('/')
@@ -147,7 +157,7 @@ func (g *generator) uri() string {
 	return b.String()
 }
 
-func (g *generator) nextPort() uint16 {
+func (g *Generator) nextPort() uint16 {
 	g.port++
 	if g.port < 1024 || g.port > 65000 {
 		g.port = 1024
@@ -155,8 +165,8 @@ func (g *generator) nextPort() uint16 {
 	return g.port
 }
 
-// session adds one session of a random kind to c.
-func (g *generator) session(c *pcapgen.Capture) error {
+// Session adds one session of a random kind to c.
+func (g *Generator) Session(c *pcapgen.Capture) error {
 	g.flows++
 	c.Advance(time.Duration(g.r.IntN(2000)) * time.Microsecond)
 	ci := g.r.IntN(len(g.clients))
@@ -176,7 +186,7 @@ func (g *generator) session(c *pcapgen.Capture) error {
 	}
 }
 
-func (g *generator) httpSession(c *pcapgen.Capture, cl, srv netip.Addr, host string) error {
+func (g *Generator) httpSession(c *pcapgen.Capture, cl, srv netip.Addr, host string) error {
 	port := uint16(80)
 	if g.r.IntN(10) == 0 {
 		port = []uint16{8080, 8000, 3128, 81}[g.r.IntN(4)]
@@ -197,7 +207,7 @@ func (g *generator) httpSession(c *pcapgen.Capture, cl, srv netip.Addr, host str
 	return err
 }
 
-func (g *generator) httpExchange(host, ua string) pcapgen.Exchange {
+func (g *Generator) httpExchange(host, ua string) pcapgen.Exchange {
 	var req strings.Builder
 	method := "GET"
 	var reqBody []byte
@@ -253,7 +263,7 @@ func tlsRecord(typ byte, payload []byte) []byte {
 }
 
 // clientHello is a minimal but well-formed TLS ClientHello with an SNI.
-func (g *generator) clientHello(host string) []byte {
+func (g *Generator) clientHello(host string) []byte {
 	var body []byte
 	body = append(body, 3, 3)
 	body = append(body, g.cut(g.bin, 32)...) // random
@@ -280,7 +290,7 @@ func (g *generator) clientHello(host string) []byte {
 	return tlsRecord(22, append(hs, body...))
 }
 
-func (g *generator) tlsSession(c *pcapgen.Capture, cl, srv netip.Addr, host string) error {
+func (g *Generator) tlsSession(c *pcapgen.Capture, cl, srv netip.Addr, host string) error {
 	hello := g.clientHello(host)
 	shello := tlsRecord(22, append([]byte{2, 0, 0, 70, 3, 3}, g.cut(g.bin, 66)...))
 	cert := tlsRecord(22, g.cut(g.bin, 1500+g.r.IntN(3000)))
@@ -304,7 +314,7 @@ func (g *generator) tlsSession(c *pcapgen.Capture, cl, srv netip.Addr, host stri
 	return err
 }
 
-func (g *generator) otherTCP(c *pcapgen.Capture, cl, srv netip.Addr) error {
+func (g *Generator) otherTCP(c *pcapgen.Capture, cl, srv netip.Addr) error {
 	var ex []pcapgen.Exchange
 	port := uint16(22)
 	if g.r.IntN(2) == 0 {
@@ -326,7 +336,7 @@ func (g *generator) otherTCP(c *pcapgen.Capture, cl, srv netip.Addr) error {
 }
 
 // dns adds a query for name and its answer (one A record).
-func (g *generator) dns(c *pcapgen.Capture, cl netip.Addr, name string) error {
+func (g *Generator) dns(c *pcapgen.Capture, cl netip.Addr, name string) error {
 	resolver := netip.AddrFrom4([4]byte{192, 168, 0, 53})
 	id := uint16(g.r.Uint32())
 	typ := uint16(1)

@@ -174,3 +174,29 @@ func TestTCPFlags(t *testing.T) {
 		t.Error("flags:X parsed")
 	}
 }
+
+func TestPossessiveToAtomic(t *testing.T) {
+	for in, want := range map[string]string{
+		`a++b`:              `(?>a+)b`,
+		`[a-z]{3,20}+\&x`:   `(?>[a-z]{3,20})\&x`,
+		`(?:ab)*+c`:         `(?>(?:ab)*)c`,
+		`\d{2,5}+(?!\&|\d)`: `(?>\d{2,5})(?!\&|\d)`,
+		`a+b`:               `a+b`,
+		`x\x41++`:           `x(?>\x41+)`,
+		`[+]+`:              `[+]+`,
+		`a{2}`:              `a{2}`,
+	} {
+		if got := possessiveToAtomic(in); got != want {
+			t.Errorf("possessiveToAtomic(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var s scratch
+	ops := payloadOps(t, `pcre:"/^\/blog\/\?[a-z]{3,20}+\&utm_source=\d+$/";`)
+	if !s.inspectList(ops, []byte("/blog/?abc&utm_source=12"), 0) {
+		t.Error("possessive pcre did not match")
+	}
+	ops = payloadOps(t, `pcre:"/a++a/";`)
+	if s.inspectList(ops, []byte("aaaa"), 0) {
+		t.Error("a++a matched: a possessive quantifier gives nothing back")
+	}
+}

@@ -84,7 +84,7 @@ func compilePCRE(pattern, flags string, negated bool) (*pcreProg, error) {
 	if ungreedy {
 		return nil, fmt.Errorf("pcre flag G with a pattern RE2 cannot run is not supported")
 	}
-	re, err := regexp2.Compile(pcreToNET(body), btOpts)
+	re, err := regexp2.Compile(possessiveToAtomic(pcreToNET(body)), btOpts)
 	if err != nil {
 		return nil, fmt.Errorf("pcre %q: %v", pattern, err)
 	}
@@ -159,7 +159,7 @@ func (p *pcreProg) find(buf []byte, base, from int) (int, int, bool) {
 // Python-style named groups (?P<n>...) become (?<n>...) and named
 // backreferences (?P=n) become \k<n>. Escaped text is left alone.
 func pcreToNET(p string) string {
-	if !strings.Contains(p, "(?P") {
+	if !strings.Contains(p, "(?P") && !strings.Contains(p, `\g`) {
 		return p
 	}
 	var b strings.Builder
@@ -168,6 +168,11 @@ func pcreToNET(p string) string {
 		case p[i] == '\\' && i+1 < len(p):
 			b.WriteString(p[i : i+2])
 			i++
+		case strings.HasPrefix(p[i:], `\g{`) && strings.IndexByte(p[i:], '}') > 3:
+			// \g{N} (PCRE numbered backreference) is \N.
+			end := strings.IndexByte(p[i:], '}')
+			b.WriteString(`\` + p[i+3:i+end])
+			i += end
 		case strings.HasPrefix(p[i:], "(?P<"):
 			b.WriteString("(?<")
 			i += 3
@@ -184,4 +189,96 @@ func pcreToNET(p string) string {
 		}
 	}
 	return b.String()
+}
+
+// possessiveToAtomic rewrites PCRE possessive quantifiers (X*+, X++, X?+,
+// X{m,n}+), which regexp2 lacks, as the atomic groups they abbreviate:
+// (?>X*). Character classes, escapes and groups are kept whole as atoms.
+func possessiveToAtomic(p string) string {
+	if !strings.Contains(p, "+") {
+		return p
+	}
+	var out []byte
+	atom := -1 // start in out of the last atom, -1 when none
+	var groups []int
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			atom = len(out)
+			j := i + 2
+			if p[i+1] == 'x' && j < len(p) && p[j] == '{' {
+				if k := strings.IndexByte(p[j:], '}'); k >= 0 {
+					j += k + 1
+				}
+			} else if p[i+1] == 'x' {
+				j = min(i+4, len(p))
+			}
+			out = append(out, p[i:j]...)
+			i = j - 1
+		case c == '[':
+			atom = len(out)
+			j := i + 1
+			if j < len(p) && p[j] == '^' {
+				j++
+			}
+			if j < len(p) && p[j] == ']' {
+				j++
+			}
+			for j < len(p) && p[j] != ']' {
+				if p[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(p))
+			out = append(out, p[i:j]...)
+			i = j - 1
+		case c == '(':
+			groups = append(groups, len(out))
+			out = append(out, c)
+			atom = -1
+		case c == ')':
+			out = append(out, c)
+			atom = -1
+			if n := len(groups); n > 0 {
+				atom = groups[n-1]
+				groups = groups[:n-1]
+			}
+		case c == '*' || c == '+' || c == '?' || c == '{' && quantBrace(p[i:]) > 0:
+			j := i + 1
+			if c == '{' {
+				j = i + quantBrace(p[i:])
+			}
+			q := p[i:j]
+			if atom >= 0 && j < len(p) && p[j] == '+' {
+				body := string(out[atom:]) + q
+				out = append(out[:atom], "(?>"+body+")"...)
+				j++
+			} else {
+				out = append(out, q...)
+			}
+			atom = -1
+			i = j - 1
+		default:
+			atom = len(out)
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// quantBrace returns the length of a {m}, {m,} or {m,n} quantifier at the
+// start of s, or 0.
+func quantBrace(s string) int {
+	k := strings.IndexByte(s, '}')
+	if k < 2 {
+		return 0
+	}
+	for _, c := range s[1:k] {
+		if (c < '0' || c > '9') && c != ',' {
+			return 0
+		}
+	}
+	return k + 1
 }

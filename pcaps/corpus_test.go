@@ -1,6 +1,7 @@
 package pcaps
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -161,4 +162,39 @@ func TestHTTPCorpora(t *testing.T) {
 			t.Fatalf("no files listed in %s/README.md", corpus)
 		}
 	}
+}
+
+// BenchmarkBenignCorpus runs the whole engine over every capture in
+// ../shared/corpus/benign (as -k none).
+func BenchmarkBenignCorpus(b *testing.B) {
+	dir := sharedtest.Path(b, "corpus", "benign")
+	var files [][]byte
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			files = append(files, data)
+		}
+		return nil
+	})
+	var packets, size int
+	for _, f := range files {
+		size += len(f)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		packets = 0
+		for _, f := range files {
+			st, err := Process(context.Background(), bytes.NewReader(f), "bench", Config{NoChecksum: true}, HandlerFunc(func(*Packet) {}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			packets += st.Packets
+		}
+	}
+	b.ReportMetric(float64(packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+	b.ReportMetric(float64(packets), "packets/op")
 }

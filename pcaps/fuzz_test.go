@@ -32,8 +32,10 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	_, _ = zw.Write(c.Bytes())
 	_ = zw.Close()
 	frags := fragmentV4(ipv4UDP(f, bytes.Repeat([]byte("f"), 100)), 40)
+	gre := outerIPv4(f, layers.IPProtocolGRE, append([]byte{0, 0, 0x08, 0x00}, ipv4TCP(f, []byte("GET / HTTP/1.0\r\n\r\n"))...))
 	return [][]byte{c.Bytes(), ng.Bytes(), gz.Bytes(), writeRaw(f, layers.LinkTypeRaw, frags...),
-		writeRaw(f, layers.LinkTypeRaw, ipv6Frags(f, bytes.Repeat([]byte("6"), 100), 48)...)}
+		writeRaw(f, layers.LinkTypeRaw, ipv6Frags(f, bytes.Repeat([]byte("6"), 100), 48)...),
+		writeRaw(f, layers.LinkTypeRaw, gre, gre)}
 }
 
 // FuzzProcess feeds arbitrary bytes to the whole engine: reading, decoding,

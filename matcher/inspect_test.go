@@ -200,3 +200,11 @@ func TestPossessiveToAtomic(t *testing.T) {
 		t.Error("a++a matched: a possessive quantifier gives nothing back")
 	}
 }
+
+func TestPCREBackrefG(t *testing.T) {
+	var s scratch
+	ops := payloadOps(t, `pcre:"/([a-z]{2})-\g{1}/";`)
+	if !s.inspectList(ops, []byte("xx ab-ab"), 0) || s.inspectList(ops, []byte("ab-cd"), 0) {
+		t.Error(`\g{1} backreference not honoured`)
+	}
+}

@@ -157,7 +157,8 @@ func (p *pcreProg) find(buf []byte, base, from int) (int, int, bool) {
 
 // pcreToNET rewrites the PCRE spellings regexp2 (.NET syntax) lacks:
 // Python-style named groups (?P<n>...) become (?<n>...) and named
-// backreferences (?P=n) become \k<n>. Escaped text is left alone.
+// backreferences (?P=n) become \k<n>, \g{N} becomes \N. Other escapes
+// are left alone.
 func pcreToNET(p string) string {
 	if !strings.Contains(p, "(?P") && !strings.Contains(p, `\g`) {
 		return p
@@ -165,14 +166,14 @@ func pcreToNET(p string) string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
 		switch {
-		case p[i] == '\\' && i+1 < len(p):
-			b.WriteString(p[i : i+2])
-			i++
 		case strings.HasPrefix(p[i:], `\g{`) && strings.IndexByte(p[i:], '}') > 3:
 			// \g{N} (PCRE numbered backreference) is \N.
 			end := strings.IndexByte(p[i:], '}')
 			b.WriteString(`\` + p[i+3:i+end])
 			i += end
+		case p[i] == '\\' && i+1 < len(p):
+			b.WriteString(p[i : i+2])
+			i++
 		case strings.HasPrefix(p[i:], "(?P<"):
 			b.WriteString("(?<")
 			i += 3

@@ -88,7 +88,7 @@ func cmdDemo(ctx context.Context, env *Env, args []string) int {
 			return errorf(env, "demo", exitUsage, "%v", err)
 		}
 		fmt.Fprintf(&b, "\n%s: %s (%s, %s, %s):\n", c.name, c.about,
-			countOf(stats.Packets, "packet"), countOf(stats.Flows, "flow"), countOf(stats.HTTPTransactions, "HTTP transaction"))
+			demoCountOf(stats.Packets, "packet"), demoCountOf(stats.Flows, "flow"), demoCountOf(stats.HTTPTransactions, "HTTP transaction"))
 		for _, a := range alerts {
 			b.Write(report.AppendEVE(nil, a))
 		}
@@ -234,7 +234,7 @@ func writeDemo(dir string, caps []demoCapture) error {
 	return nil
 }
 
-func countOf(n int, what string) string {
+func demoCountOf(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}

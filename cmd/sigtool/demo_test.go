@@ -14,7 +14,7 @@ import (
 // TestDemo checks the README's run command: exactly one alert, sid 1000001,
 // on the check-in, and nothing on the benign capture.
 func TestDemo(t *testing.T) {
-	code, stdout, stderr := runCLI(t, false, "demo")
+	code, stdout, stderr := runTestCLI(t, false, "demo")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stderr)
 	var events []string
@@ -39,20 +39,20 @@ func TestDemo(t *testing.T) {
 	assert.True(t, strings.HasPrefix(ev.SrcIP, "192.168."))
 	assert.Contains(t, stdout, "benign.pcap: ordinary browsing with near misses (44 packets, 4 flows, 5 HTTP transactions):\n  no alerts\n")
 	assert.Contains(t, stdout, "Result: 1 alert on the check-in, no false positive on the benign capture.")
-	goldenFile(t, "testdata/demo.golden", stdout)
+	testGolden(t, "testdata/demo.golden", stdout)
 }
 
 // TestDemoWrite saves the demo's files and runs sigtool test on them, as
 // the help text suggests.
 func TestDemoWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	code, _, stderr := runCLI(t, false, "demo", "--write", dir)
+	code, _, stderr := runTestCLI(t, false, "demo", "--write", dir)
 	require.Equal(t, exitOK, code, stderr)
 	for _, name := range []string{"kryptik.rules", "kryptik-checkin.pcap", "benign.pcap"} {
 		_, err := os.Stat(filepath.Join(dir, name))
 		assert.NoError(t, err)
 	}
-	code, stdout, stderr := runCLI(t, false, "test", "--rules", filepath.Join(dir, "kryptik.rules"), "--pcap", dir, "--format", "fast")
+	code, stdout, stderr := runTestCLI(t, false, "test", "--rules", filepath.Join(dir, "kryptik.rules"), "--pcap", dir, "--format", "fast")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, 1, strings.Count(stdout, "[1:1000001:1]"), stdout)
 }

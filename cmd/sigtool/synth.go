@@ -147,9 +147,9 @@ func cmdSynth(ctx context.Context, env *Env, args []string) int {
 	}
 	var where []string
 	for i := range exchanges {
-		s := fmt.Sprintf("request %d in packet%s %s", i+1, pluralS(len(conn.Requests[i])), joinInts(conn.Requests[i]))
+		s := fmt.Sprintf("request %d in packet%s %s", i+1, synthPluralS(len(conn.Requests[i])), synthJoinInts(conn.Requests[i]))
 		if len(conn.Responses[i]) > 0 {
-			s += fmt.Sprintf(", response in %s", joinInts(conn.Responses[i]))
+			s += fmt.Sprintf(", response in %s", synthJoinInts(conn.Responses[i]))
 		}
 		where = append(where, s)
 	}
@@ -162,14 +162,14 @@ func cmdSynth(ctx context.Context, env *Env, args []string) int {
 	return exitOK
 }
 
-func pluralS(n int) string {
+func synthPluralS(n int) string {
 	if n == 1 {
 		return ""
 	}
 	return "s"
 }
 
-func joinInts(ns []int) string {
+func synthJoinInts(ns []int) string {
 	s := make([]string, len(ns))
 	for i, n := range ns {
 		s[i] = fmt.Sprint(n)

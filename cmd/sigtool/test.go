@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +32,8 @@ fast.log lines or a human summary (the default when stderr is a terminal).
 
 --rules and --pcap take files or directories (searched recursively for
 *.rules, and for *.pcap, *.pcapng, *.cap and their .gz forms); both may be
-repeated, and captures may also be given as arguments. Rules that do not
+repeated, and captures may also be given as arguments. "-" reads rules or
+one capture from standard input. Rules that do not
 parse are reported on stderr and the rest still run. Rules using keywords
 the matcher does not evaluate are listed, with the keyword, on stderr (eve,
 fast) or in the summary; they never alert.
@@ -190,7 +192,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 			}
 		}
 		if len(rulePaths) == 0 {
-			if p := filepath.Join(dir, "rules.rules"); fileExists(p) {
+			if p := filepath.Join(dir, "rules.rules"); testFileExists(p) {
 				rulePaths = append(rulePaths, p)
 			}
 		}
@@ -218,7 +220,10 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 		st.cfg.Vars = vars
 	}
 
-	loaded, err := rulesets.Load(rulePaths, sigparse.Options{})
+	if slices.Contains(rulePaths, "-") && slices.Contains(pcapPaths, "-") {
+		return errorf(env, "test", exitUsage, "only one of --rules and --pcap can read standard input")
+	}
+	loaded, err := loadTestRules(env, rulePaths)
 	if err != nil {
 		return errorf(env, "test", exitUsage, "%v", err)
 	}
@@ -270,7 +275,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	var buf []byte
 	inputErr := false
 	bar := newScanProgress(env, pcaps)
-	for _, r := range scanAll(ctx, engine, pcaps) {
+	for _, r := range scanAll(ctx, engine, pcaps, env.Stdin) {
 		<-r.done
 		sum.Begin(r.path)
 		for _, a := range r.alerts {
@@ -329,6 +334,37 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	return code
 }
 
+// loadTestRules loads rule files and directories; "-" reads a rule file from
+// standard input.
+func loadTestRules(env *Env, paths []string) (*rulesets.Loaded, error) {
+	var files []string
+	stdin := false
+	for _, p := range paths {
+		if p == "-" {
+			stdin = true
+		} else {
+			files = append(files, p)
+		}
+	}
+	loaded := &rulesets.Loaded{}
+	if len(files) > 0 {
+		l, err := rulesets.Load(files, sigparse.Options{})
+		if err != nil {
+			return nil, err
+		}
+		loaded = l
+	}
+	if stdin {
+		l, err := rulesets.LoadReader("<stdin>", env.Stdin, sigparse.Options{})
+		if err != nil {
+			return nil, err
+		}
+		loaded.Files = append(loaded.Files, l.Files...)
+		loaded.Errors = append(loaded.Errors, l.Errors...)
+	}
+	return loaded, nil
+}
+
 // redirected reports whether w is a file that is not a terminal, as when
 // stdout is redirected: "sigtool test ... > alerts.json" then gets EVE even
 // though stderr is a terminal.
@@ -350,7 +386,7 @@ type scanResult struct {
 // one worker per CPU, and returns their results in input order so that
 // output does not depend on scheduling. Each result's alerts are held until
 // it is written.
-func scanAll(ctx context.Context, engine *matcher.Engine, paths []string) []*scanResult {
+func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin io.Reader) []*scanResult {
 	results := make([]*scanResult, len(paths))
 	jobs := make(chan *scanResult, len(paths))
 	for i, p := range paths {
@@ -365,9 +401,12 @@ func scanAll(ctx context.Context, engine *matcher.Engine, paths []string) []*sca
 				if err := ctx.Err(); err != nil {
 					r.err = err
 				} else {
-					r.stats, r.err = engine.ScanFile(ctx, r.path, func(a *matcher.Alert) {
-						r.alerts = append(r.alerts, a)
-					})
+					emit := func(a *matcher.Alert) { r.alerts = append(r.alerts, a) }
+					if r.path == "-" {
+						r.stats, r.err = engine.Scan(ctx, stdin, "<stdin>", emit)
+					} else {
+						r.stats, r.err = engine.ScanFile(ctx, r.path, emit)
+					}
 				}
 				close(r.done)
 			}
@@ -450,6 +489,10 @@ func findCaptures(paths []string) ([]string, error) {
 		}
 	}
 	for _, p := range paths {
+		if p == "-" {
+			add(p)
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			errs = append(errs, err)
@@ -490,7 +533,7 @@ func findCaptures(paths []string) ([]string, error) {
 // casePcap finds the capture of a suricata-verify case: the test.yaml's
 // pcap: path when it exists, else the only capture file beside it.
 func casePcap(e *report.Expect, dir string) string {
-	if e.Pcap != "" && fileExists(e.Pcap) {
+	if e.Pcap != "" && testFileExists(e.Pcap) {
 		return e.Pcap
 	}
 	entries, err := os.ReadDir(dir)
@@ -509,7 +552,7 @@ func casePcap(e *report.Expect, dir string) string {
 	return ""
 }
 
-func fileExists(p string) bool {
+func testFileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
 }

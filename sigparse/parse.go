@@ -171,7 +171,6 @@ func (p *parser) splitRule(it *item) *rawRule {
 		i++
 	}
 	if i < len(s) && s[i] != '(' {
-		// A full header: src sport dir dst dport.
 		// A full header: src sport dir dst dport, each checked as it is
 		// read so that the first bad field is the one reported.
 		for k := 0; k < 5; k++ {

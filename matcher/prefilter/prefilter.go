@@ -24,11 +24,11 @@ type Pattern struct {
 // immutable after New and safe for concurrent use; each goroutine uses its
 // own Scratch.
 type Prefilter struct {
-	nrules  int
-	names   []string // buffer names by id
-	autos   []*automaton
-	always  []int32 // rules without a pattern, ascending
-	hasPat  []bool  // by rule
+	nrules int
+	names  []string // buffer names by id
+	autos  []*automaton
+	always []int32 // rules without a pattern, ascending
+	hasPat []bool  // by rule
 }
 
 // New builds one automaton per buffer over the patterns. Rules in

@@ -334,6 +334,10 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		fs = &flowState{key: k, tcp: p.Proto == ProtoTCP}
 		if fs.tcp {
 			fs.client.buf, fs.server.buf = e.getBuf(), e.getBuf()
+			if e.cfg.Inline {
+				// Inline windows reach back up to a chunk before the packet.
+				fs.client.keep, fs.server.keep = rawChunkSize, rawChunkSize
+			}
 		}
 		fs.f = Flow{ID: e.nextID, Proto: p.Proto,
 			Client: netip.AddrPortFrom(p.SrcIP, p.SrcPort), Server: netip.AddrPortFrom(p.DstIP, p.DstPort),
@@ -676,7 +680,9 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 			toServer = !toServer
 			s, o = o, s
 		}
-		e.rawChunks(fs, s, toServer, s.contig, false)
+		if p.InStream {
+			e.inlineChunk(s, toServer, p, syn)
+		}
 		return toServer
 	}
 	if rst || fs.state == stClosed || (fin && fs.state > stTimeWait) {
@@ -734,6 +740,79 @@ func (e *engine) ackUpdate(fs *flowState, s *tcpStream, sToServer bool, ack uint
 	if app && !e.cfg.Inline {
 		e.appUpdate(fs, sToServer, s.ackedEnd(), false)
 	}
+}
+
+// inlineChunk appends the window of stream data Suricata inspects around a
+// packet's payload in inline mode (StreamReassembleRawInline): the
+// contiguous data holding the payload, cut to the chunk size (grown to the
+// payload plus a third of it for big packets) with the payload kept and
+// the rest taken evenly before and after it. When the payload is not part
+// of contiguous data (it arrived out of order) the payload alone is used.
+// Windows of consecutive packets overlap: content that started in an
+// earlier packet is seen again, as in Suricata.
+func (e *engine) inlineChunk(s *tcpStream, toServer bool, p *Packet, syn bool) {
+	seq := p.TCP.Seq
+	if syn {
+		seq++
+	}
+	o := s.offset(seq)
+	plen := uint64(len(p.Payload))
+	if o < 0 || plen == 0 {
+		return
+	}
+	pl := uint64(o)
+	pr := pl + plen
+	if e.depth > 0 && pr > e.depth {
+		return // past the reassembly depth: no more raw inspection
+	}
+	chunk := uint64(rawChunkSize)
+	if chunk <= plen || (chunk/3)*2 < plen {
+		chunk = plen + rawChunkSize/3
+	}
+	// The contiguous block around the packet, between gaps.
+	bl, br := s.bufOff, s.contig
+	for _, g := range s.gaps {
+		if g.end <= pl && g.end > bl {
+			bl = g.end
+		}
+		if g.start >= pr && g.start < br {
+			br = g.start
+		}
+	}
+	var off uint64
+	var data []byte
+	if pl < bl || pr > br {
+		off, data = pl, p.Payload
+	} else {
+		off, end := bl, br
+		if end-off > chunk {
+			switch {
+			case end == pr:
+				off = end - chunk
+			case off == pl:
+				end = off + chunk
+			default:
+				before, after := pl-off, end-pr
+				half := (chunk - plen) / 2
+				if after >= half {
+					if before >= half {
+						before, after = half, half
+					} else {
+						after = chunk - plen - before
+					}
+				} else if before >= half {
+					before = chunk - plen - after
+				}
+				off, end = pl-before, pr+after
+			}
+		}
+		data = s.span(off, end)
+		e.chunks = append(e.chunks, StreamChunk{ToServer: toServer, Offset: off, Data: data})
+		s.raw = max(s.raw, end)
+		s.trim()
+		return
+	}
+	e.chunks = append(e.chunks, StreamChunk{ToServer: toServer, Offset: off, Data: data})
 }
 
 // rawChunks appends the stream data [s.raw, to) to the packet's chunks,

@@ -66,6 +66,13 @@ func runCapture(t *testing.T, data []byte, cfg Config) *run {
 				// Missing data: '?' stands in for it.
 				r.stream[d].Write(bytes.Repeat([]byte("?"), int(c.Offset)-r.stream[d].Len()))
 			}
+			if cur := uint64(r.stream[d].Len()); c.Offset < cur {
+				// Inline windows repeat data inspected before: it must be
+				// the same bytes.
+				n := min(cur-c.Offset, uint64(len(c.Data)))
+				require.Equal(t, string(r.stream[d].Bytes()[c.Offset:c.Offset+n]), string(c.Data[:n]), "packet %d: window", p.Num)
+				c.Data, c.Offset = c.Data[n:], c.Offset+n
+			}
 			require.Equal(t, uint64(r.stream[d].Len()), c.Offset, "packet %d: chunk offset", p.Num)
 			r.stream[d].Write(c.Data)
 			r.chunkAt[d] = append(r.chunkAt[d], p.Num)
@@ -217,6 +224,29 @@ func TestInlineInspectsOnArrival(t *testing.T) {
 	assert.Equal(t, conn.Requests[0][0], reqs[0].num, "inline: request inspected on its own packet")
 	assert.Equal(t, conn.Requests[0][0], r.chunkAt[1][0])
 	assert.Equal(t, string(req1), r.stream[1].String())
+}
+
+// TestInlineWindow: in inline mode each data packet is inspected with the
+// stream data before it, so content split over segments is seen whole.
+func TestInlineWindow(t *testing.T) {
+	data, conn := conversation(t, pcapgen.Options{}, pcapgen.Conversation{SegmentSize: 10})
+	var windows []StreamChunk
+	_, err := Process(context.Background(), bytes.NewReader(data), "w", Config{Inline: true}, HandlerFunc(func(p *Packet) {
+		for _, c := range p.Stream {
+			if c.ToServer {
+				c.Data = append([]byte(nil), c.Data...)
+				windows = append(windows, c)
+			}
+		}
+	}))
+	require.NoError(t, err)
+	require.Len(t, windows, len(conn.Requests[0]), "one window per request segment")
+	for i, w := range windows {
+		end := min(10*(i+1), len(req1))
+		assert.Equal(t, uint64(0), w.Offset)
+		assert.Equal(t, string(req1[:end]), string(w.Data), "window %d", i)
+	}
+	assert.Contains(t, string(windows[len(windows)-1].Data), "/imagedump/image.php")
 }
 
 func TestConflictingOverlapFirstWins(t *testing.T) {

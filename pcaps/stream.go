@@ -25,6 +25,7 @@ type tcpStream struct {
 	fin      bool
 	finOff   uint64
 	depthHit bool
+	keep     uint64 // inspected bytes kept before raw for inline windows
 }
 
 type oooSeg struct {
@@ -171,7 +172,13 @@ func (s *tcpStream) nextGap(from, to uint64) (gapRange, bool) {
 
 // trim drops data both consumers are done with.
 func (s *tcpStream) trim() {
-	done := min(s.raw, s.app, s.contig)
+	raw := s.raw
+	if raw > s.keep {
+		raw -= s.keep
+	} else {
+		raw = 0
+	}
+	done := min(raw, s.app, s.contig)
 	if done <= s.bufOff {
 		return
 	}

@@ -137,11 +137,13 @@ type Packet struct {
 	Established bool
 
 	// Stream is the reassembled TCP data that becomes inspectable at this
-	// packet, per Suricata's semantics: in IDS mode data is inspected once
-	// the other side ACKed it, so a chunk is usually of the opposite
-	// direction to the packet; inline mode gives the packet's own data as
-	// it arrives. Chunks are in stream order, without overlap with earlier
-	// chunks of the same direction.
+	// packet, per Suricata's semantics. IDS mode: a direction's data is
+	// inspected on a later packet of that direction once the peer ACKed
+	// it (and enough waits, or the HTTP parser or the session state asks
+	// for it); chunks are in stream order and never repeat data. Inline
+	// mode: each data packet carries the window Suricata inspects around
+	// its payload (up to a chunk of earlier data included), so windows
+	// of consecutive packets overlap.
 	Stream []StreamChunk
 
 	// HTTP lists the HTTP transactions that advanced in the packet's

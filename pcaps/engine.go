@@ -3,6 +3,7 @@ package pcaps
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/netip"
@@ -291,15 +292,20 @@ func (e *engine) track(p *Packet) {
 	p.ToServer = toServer
 	e.chunks = e.chunks[:0]
 	e.httpEvents = e.httpEvents[:0]
-	if fs.tcp {
+	if fs.tcp && p.Proto != ProtoTCP {
+		// An ICMP error about the session.
+		p.Established = fs.f.Established
+	} else if fs.tcp {
 		if p.ChecksumOK {
 			toServer = e.tcpPacket(fs, p, toServer)
 			p.ToServer = toServer
 		}
 		p.Established = fs.state >= stEstablished && fs.state != stClosed || fs.state == stClosed && fs.f.Established
-	} else {
+	} else if p.Proto == fs.f.Proto {
 		p.Established = fs.seenTS && fs.seenTC
 		fs.f.Established = p.Established
+	} else {
+		p.Established = fs.f.Established
 	}
 	p.Stream = e.chunks
 	e.takeHTTP(fs, toServer)
@@ -309,6 +315,23 @@ func (e *engine) track(p *Packet) {
 
 // lookup finds or creates the flow of p and tells the packet's direction.
 func (e *engine) lookup(p *Packet) (*flowState, bool) {
+	if fs := e.icmpErrorFlow(p); fs != nil {
+		// Suricata hands an ICMP "destination unreachable" about a
+		// flow's packet to that flow; it does not count as the other
+		// direction being seen.
+		e.unlink(fs)
+		e.pushBack(fs)
+		fs.f.Last = p.Time
+		toServer := p.SrcIP == fs.f.Client.Addr()
+		if toServer {
+			fs.f.PktsToServer++
+			fs.f.BytesToServer += len(p.Data)
+		} else {
+			fs.f.PktsToClient++
+			fs.f.BytesToClient += len(p.Data)
+		}
+		return fs, toServer
+	}
 	k := flowKey{proto: p.Proto, a: p.SrcIP, b: p.DstIP, pa: p.SrcPort, pb: p.DstPort}
 	// Suricata's vlan.use-for-tracking (default on): both tags are part
 	// of the flow key.
@@ -392,6 +415,40 @@ func (e *engine) putBuf(b []byte) {
 	if cap(b) > 0 && cap(b) <= maxPooledBuf && len(e.freeBufs) < maxPooledBufs {
 		e.freeBufs = append(e.freeBufs, b[:0])
 	}
+}
+
+// icmpErrorFlow returns the existing flow an ICMP or ICMPv6 destination
+// unreachable message is about (from the IP header and ports it quotes).
+func (e *engine) icmpErrorFlow(p *Packet) *flowState {
+	if !(p.Proto == ProtoICMP && p.ICMP.Type == 3 || p.Proto == ProtoICMPv6 && p.ICMP.Type == 1) {
+		return nil
+	}
+	b := p.Payload
+	var k flowKey
+	var l4 []byte
+	switch {
+	case len(b) >= 20 && b[0]>>4 == 4 && p.Proto == ProtoICMP:
+		ihl := int(b[0]&0x0f) * 4
+		if ihl < 20 || len(b) < ihl+4 {
+			return nil
+		}
+		k = flowKey{proto: b[9], a: netip.AddrFrom4([4]byte(b[12:16])), b: netip.AddrFrom4([4]byte(b[16:20]))}
+		l4 = b[ihl:]
+	case len(b) >= 44 && b[0]>>4 == 6 && p.Proto == ProtoICMPv6:
+		k = flowKey{proto: b[6], a: netip.AddrFrom16([16]byte(b[8:24])), b: netip.AddrFrom16([16]byte(b[24:40]))}
+		l4 = b[40:]
+	default:
+		return nil
+	}
+	if k.proto != ProtoTCP && k.proto != ProtoUDP {
+		return nil
+	}
+	k.pa, k.pb = binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
+	copy(k.vlan[:], p.VLAN)
+	if c := k.a.Compare(k.b); c > 0 || c == 0 && k.pa > k.pb {
+		k.a, k.b, k.pa, k.pb = k.b, k.a, k.pb, k.pa
+	}
+	return e.flows[k]
 }
 
 func (e *engine) pushBack(fs *flowState) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"net/netip"
 	"strings"
@@ -525,4 +526,26 @@ func TestConcurrentRuns(t *testing.T) {
 	for range 8 {
 		require.NoError(t, <-errs)
 	}
+}
+
+// TestICMPUnreachableJoinsFlow: an ICMP port unreachable quoting a UDP
+// datagram belongs to that datagram's flow, to the client, as in Suricata.
+func TestICMPUnreachableJoinsFlow(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	a, b := netip.MustParseAddrPort("10.0.0.1:5353"), netip.MustParseAddrPort("10.0.0.2:53")
+	require.NoError(t, c.AddUDP(a, b, []byte("query")))
+	quoted := ipv4UDP(t, []byte("query")) // 10.0.0.1:1234 -> 10.0.0.2:53
+	binary.BigEndian.PutUint16(quoted[20:22], 5353)
+	require.NoError(t, c.AddICMP(b.Addr(), a.Addr(), 3, 3, append([]byte{0, 0, 0, 0}, quoted[:28]...)))
+	require.NoError(t, c.AddICMP(netip.MustParseAddr("10.9.9.9"), a.Addr(), 3, 1, append([]byte{0, 0, 0, 0}, quoted[:28]...)))
+	r := runCapture(t, c.Bytes(), Config{})
+	require.NoError(t, r.err)
+	require.Len(t, r.packets, 3)
+	assert.Equal(t, 1, r.stats.Flows)
+	assert.Same(t, r.packets[0].Flow, r.packets[1].Flow)
+	assert.Same(t, r.packets[0].Flow, r.packets[2].Flow, "from a router too")
+	assert.False(t, r.packets[1].ToServer)
+	assert.False(t, r.packets[1].Established, "the error does not make the flow established")
+	assert.Equal(t, uint8(ProtoICMP), r.packets[1].Proto)
 }

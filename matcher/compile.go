@@ -466,7 +466,17 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				fastCands = append(fastCands, f)
 			}
 		case *sigparse.PCRE:
-			p, err := compilePCRE(v.Pattern, v.Flags, v.Negated)
+			flags := v.Flags
+			if lowerTransform(v.Transforms) {
+				// The buffer is lowercased: a pattern without uppercase
+				// letters then means the same run case-insensitively.
+				if hasUpperLiteral(v.Pattern) {
+					u.add("to_lowercase", "pcre with uppercase letters on a to_lowercase buffer is not evaluated")
+					continue
+				}
+				flags += "i"
+			}
+			p, err := compilePCRE(v.Pattern, flags, v.Negated)
 			if err != nil {
 				u.add(o.Name, err.Error())
 				continue
@@ -816,6 +826,23 @@ func knownBuffer(name string) bool {
 	}
 	_, ok := http1.LookupBuffer(name)
 	return ok
+}
+
+// hasUpperLiteral reports an uppercase ASCII letter in a pattern that is
+// not part of an escape (\S, \W, \x4A...).
+func hasUpperLiteral(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch {
+		case p[i] == '\\':
+			i++
+			if i < len(p) && p[i] == 'x' {
+				i += 2
+			}
+		case p[i] >= 'A' && p[i] <= 'Z':
+			return true
+		}
+	}
+	return false
 }
 
 func lowerTransform(ts []string) bool {

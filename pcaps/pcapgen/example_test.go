@@ -41,3 +41,28 @@ func Example() {
 	// request in packets: [4 5 6 7]
 	// response in packets: [9 10 11]
 }
+
+// Segments written one by one, for what AddConversation does not do: here
+// the second segment overlaps the first with different bytes, the case
+// where Suricata's reassembly policy decides which bytes a rule sees.
+func ExampleCapture_AddTCP() {
+	c, err := pcapgen.New(pcapgen.Options{Link: pcapgen.LinuxSLL})
+	if err != nil {
+		panic(err)
+	}
+	cl := netip.MustParseAddrPort("10.0.0.1:40000")
+	sv := netip.MustParseAddrPort("10.0.0.2:80")
+	for _, s := range []pcapgen.TCPSegment{
+		{Src: cl, Dst: sv, Seq: 100, SYN: true},
+		{Src: sv, Dst: cl, Seq: 500, Ack: 101, SYN: true, ACK: true},
+		{Src: cl, Dst: sv, Seq: 101, Ack: 501, ACK: true},
+		{Src: cl, Dst: sv, Seq: 101, Ack: 501, ACK: true, Payload: []byte("GET /aaaa")},
+		{Src: cl, Dst: sv, Seq: 106, Ack: 501, ACK: true, PSH: true, Payload: []byte("bbbb HTTP/1.0\r\n\r\n")},
+	} {
+		if err := c.AddTCP(s); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println(c.Len(), "packets,", c.Link(), "framing")
+	// Output: 5 packets, LINUX_SLL framing
+}

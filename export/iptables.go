@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -121,7 +122,12 @@ func (ir *fwRule) iptables(opts Options) (specs [][]string, notes []string, why 
 			}
 			m = append(m, "-m", "length", "--length", l)
 		}
-		for _, c := range ir.contents {
+		contents := ir.contents
+		if len(contents) > maxStrings {
+			contents = longest(contents, maxStrings)
+			notes = appendOnce(notes, fmt.Sprintf("only the %d longest of %d contents are matched: iptables-nft refuses a rule of more than about 4 KiB", maxStrings, len(ir.contents)))
+		}
+		for _, c := range contents {
 			s, n := iptString(c, hlo, hhi)
 			for _, x := range n {
 				notes = appendOnce(notes, x)
@@ -207,9 +213,26 @@ func ipt4Addr(a addrSet, flag, rangeFlag string) (flags, matches []string, why s
 }
 
 const (
-	maxHoles  = 16  // iprange matches per address side
-	maxBlocks = 256 // CIDR blocks in one -s or -d list
+	maxHoles   = 16  // iprange matches per address side
+	maxBlocks  = 256 // CIDR blocks in one -s or -d list
+	maxStrings = 16  // string matches per rule (21 with the rest failed with ENOSPC)
 )
+
+// longest keeps the n longest matches, in their original order.
+func longest(cs []payloadMatch, n int) []payloadMatch {
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return len(cs[idx[a]].pattern) > len(cs[idx[b]].pattern) })
+	keep := idx[:n]
+	sort.Ints(keep)
+	out := make([]payloadMatch, 0, n)
+	for _, i := range keep {
+		out = append(out, cs[i])
+	}
+	return out
+}
 
 // iptPorts renders source and destination port sets.
 func iptPorts(proto string, sp, dp portSet) ([]string, string) {

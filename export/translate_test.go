@@ -101,6 +101,7 @@ func TestVerdicts(t *testing.T) {
 		{"iptables v6", `alert udp any any -> ::1 any (msg:"x"; sid:1;)`, IPTables, NotTranslatable, "IPv6"},
 		{"bad var", `alert udp $NOPE any -> any any (msg:"x"; sid:1;)`, IPTables, NotTranslatable, "undefined variable $NOPE"},
 		{"huge offset nft", `alert udp any any -> any any (msg:"x"; content:"abc"; offset:70000; depth:3; sid:1;)`, NFTables, NotTranslatable, "beyond the largest IP packet"},
+		{"many contents", `alert udp any any -> any any (msg:"x"; ` + strings.Repeat(`content:"abc"; `, 17) + `sid:1;)`, IPTables, Approximated, "only the 16 longest of 17 contents"},
 		{"long content", `alert udp any any -> any any (msg:"x"; content:"` + strings.Repeat("a", 130) + `"; sid:1;)`, IPTables, Approximated, "128 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -470,7 +470,8 @@ func trimDigits(b []byte, base int) []byte {
 }
 
 // index finds pat in b, ASCII case-insensitively when fold is set, without
-// allocating.
+// allocating. The case-insensitive search jumps between occurrences of the
+// pattern's first byte in either case with bytes.IndexByte.
 func index(b, pat []byte, fold bool) int {
 	if !fold {
 		return bytes.Index(b, pat)
@@ -478,14 +479,31 @@ func index(b, pat []byte, fold bool) int {
 	if len(pat) == 0 {
 		return 0
 	}
+	last := len(b) - len(pat) + 1
+	if last <= 0 {
+		return -1
+	}
 	c0 := lower(pat[0])
-	for i := 0; i+len(pat) <= len(b); i++ {
-		if lower(b[i]) != c0 {
-			continue
+	c1 := c0
+	if c0 >= 'a' && c0 <= 'z' {
+		c1 = c0 - ('a' - 'A')
+	}
+	for i := 0; i < last; {
+		j := bytes.IndexByte(b[i:last], c0)
+		if c1 != c0 {
+			k := bytes.IndexByte(b[i:last], c1)
+			if k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
 		}
+		if j < 0 {
+			return -1
+		}
+		i += j
 		if equalFold(b[i:i+len(pat)], pat, true) {
 			return i
 		}
+		i++
 	}
 	return -1
 }

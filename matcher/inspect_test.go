@@ -208,3 +208,17 @@ func TestPCREBackrefG(t *testing.T) {
 		t.Error(`\g{1} backreference not honoured`)
 	}
 }
+
+func TestIndexFold(t *testing.T) {
+	for _, tc := range []struct {
+		b, pat string
+		want   int
+	}{
+		{"xxABCxx", "abc", 2}, {"abc", "ABC", 0}, {"aAbAbC", "abc", 3}, {"ab", "abc", -1},
+		{"", "a", -1}, {"Zz", "z", 0}, {"1-2-3", "-3", 3}, {"a\xc1bc", "\xe1bc", -1},
+	} {
+		if got := index([]byte(tc.b), []byte(tc.pat), true); got != tc.want {
+			t.Errorf("index(%q, %q) = %d, want %d", tc.b, tc.pat, got, tc.want)
+		}
+	}
+}

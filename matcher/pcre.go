@@ -11,7 +11,7 @@ import (
 
 // pcreTimeout bounds one backtracking match, like Suricata's PCRE match
 // limits: a runaway pattern gives "no match" instead of hanging the scan.
-const pcreTimeout = 100 * time.Millisecond
+const pcreTimeout = 500 * time.Millisecond
 
 // pcreProg is a compiled pcre keyword. Go's regexp (RE2, linear time) is
 // used when the pattern allows it and means the same on bytes; patterns

@@ -232,6 +232,14 @@ func isSnort2Proto(p string) bool {
 // mod is a Snort 2 buffer modifier to write after it.
 func emitContent(c *Content, o *Option, to Dialect, mod string, emit func(string, string, bool)) error {
 	pat := contentText(o.Arg)
+	if !strings.HasPrefix(strings.TrimLeft(strings.TrimPrefix(pat, "!"), " \t"), "\"") {
+		// Snort 2 allowed content:abc; every target writes the quotes
+		// (Snort 3 needs them before its inline modifiers).
+		pat = "\"" + EscapeContent(c.Pattern) + "\""
+		if c.Negated {
+			pat = "!" + pat
+		}
+	}
 	iv := func(v *IntOrVar) string { return v.String() }
 	if to == DialectSnort3 {
 		if c.Rawbytes {

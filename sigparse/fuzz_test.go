@@ -3,6 +3,7 @@ package sigparse
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -83,4 +84,57 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("fmt not idempotent: %v\n%q\n%q", err, out, out2)
 		}
 	})
+}
+
+// FuzzConvert checks dialect conversion: whenever Format converts a rule
+// without error, the result parses without error in the target dialect,
+// keeps every content's and pcre's buffer and modifiers, and formatting
+// it again in that dialect changes nothing.
+func FuzzConvert(f *testing.F) {
+	f.Add(kryptik)
+	f.Add("alert tcp any any -> any any (msg:\"m\"; content:\"a\"; http_uri; nocase; content:\"b\"; http_client_body; pcre:\"/c/U\"; sid:1;)")
+	f.Add("alert http any any -> any any (msg:\"m\"; file.data; content:\"MZ\"; depth:2; http.uri; pcre:\"/x/R\"; pkt_data; content:\"z\"; sid:1;)")
+	f.Add("alert http (msg:\"m\"; http_header:field user-agent; content:\"curl\",nocase,fast_pattern; sid:1;)")
+	f.Fuzz(func(t *testing.T, src string) {
+		file, _ := ParseFile("f", []byte(src), Options{})
+		for _, r := range file.Rules {
+			for _, to := range []Dialect{DialectSuricata, DialectSnort2, DialectSnort3} {
+				if to == r.Dialect {
+					continue // no conversion: FuzzParse covers it
+				}
+				text, err := Format(r, FormatOptions{To: to})
+				if err != nil {
+					continue
+				}
+				if hasInvalid(r) {
+					t.Fatalf("rule with an invalid option converted to %s: %q", to, text)
+				}
+				c, err := ParseRule(text, Options{Dialect: to})
+				if err != nil {
+					t.Fatalf("to %s: %v\nin:  %q\nout: %q", to, err, r.Raw, text)
+				}
+				want := contentSummary(r)
+				if to == DialectSnort3 {
+					for k := range want {
+						want[k] = strings.ReplaceAll(want[k], "fast_pattern=only", "fast_pattern")
+					}
+				}
+				if got := contentSummary(c); !equalStrings(want, got) {
+					t.Fatalf("to %s changed the contents\nin:  %q\nout: %q\n%q\n%q", to, r.Raw, text, want, got)
+				}
+				if again, err := Format(c, FormatOptions{}); err != nil || again != text {
+					t.Fatalf("converted text not canonical in %s: %v\n%q\n%q", to, err, text, again)
+				}
+			}
+		}
+	})
+}
+
+func hasInvalid(r *Rule) bool {
+	for _, o := range r.Options {
+		if o.Invalid {
+			return true
+		}
+	}
+	return false
 }

@@ -129,42 +129,19 @@ func (p *parser) splitRule(it *item) *rawRule {
 	}
 	r := &Rule{Disabled: disabled, Start: it.start, Pos: it.pos(0), File: p.file}
 	i := 0
-	word := func() (string, int) {
-		for i < len(s) && isSpace(s[i]) {
-			i++
-		}
-		st := i
-		if i < len(s) && (s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[') {
-			depth := 0
-			// A list may hold spaces; it ends at its closing bracket, or
-			// at the '(' of the options when a bracket is missing.
-			for i < len(s) && s[i] != '(' {
-				switch s[i] {
-				case '[':
-					depth++
-				case ']':
-					depth--
-				}
-				i++
-				if depth == 0 && s[i-1] == ']' {
-					break
-				}
-			}
-			return s[st:i], st
-		}
-		for i < len(s) && !isSpace(s[i]) && s[i] != '(' {
-			i++
-		}
-		return s[st:i], st
-	}
-	action, aoff := word()
+	word := func() (string, int) { return scanWord(s, &i, true) }
+	plainWord := func() (string, int) { return scanWord(s, &i, false) }
+	action, aoff := plainWord()
 	if !actions[strings.ToLower(action)] {
 		return fail(aoff, aoff+len(action), "unknown rule action %q", action)
 	}
 	r.Action = action
-	proto, poff := word()
+	proto, poff := plainWord()
 	if proto == "" {
 		return fail(poff, poff, "missing protocol after action %q", action)
+	}
+	if !validVar(proto) {
+		return fail(poff, poff+len(proto), "invalid protocol %q", proto)
 	}
 	r.Protocol = proto
 	for i < len(s) && isSpace(s[i]) {
@@ -228,6 +205,37 @@ func (p *parser) splitRule(it *item) *rawRule {
 	rr := &rawRule{it: it, rule: r, noSemi: -1}
 	p.splitOptions(rr, open+1, close)
 	return rr
+}
+
+// scanWord skips blanks from *i and returns the next header field and its
+// offset, advancing *i past it. A field ends at a blank or '('; with lists
+// set, a field starting with '[' or "![" runs to its matching ']' (a list
+// may hold blanks), or to the '(' of the options when a bracket is missing.
+func scanWord(s string, i *int, lists bool) (string, int) {
+	for *i < len(s) && isSpace(s[*i]) {
+		*i++
+	}
+	st := *i
+	if lists && *i < len(s) && (s[*i] == '[' || s[*i] == '!' && *i+1 < len(s) && s[*i+1] == '[') {
+		depth := 0
+		for *i < len(s) && s[*i] != '(' {
+			switch s[*i] {
+			case '[':
+				depth++
+			case ']':
+				depth--
+			}
+			*i++
+			if depth == 0 && s[*i-1] == ']' {
+				break
+			}
+		}
+		return s[st:*i], st
+	}
+	for *i < len(s) && !isSpace(s[*i]) && s[*i] != '(' {
+		*i++
+	}
+	return s[st:*i], st
 }
 
 var headerFieldNames = [5]string{"source address", "source port", "direction", "destination address", "destination port"}

@@ -549,3 +549,32 @@ func TestICMPUnreachableJoinsFlow(t *testing.T) {
 	assert.False(t, r.packets[1].Established, "the error does not make the flow established")
 	assert.Equal(t, uint8(ProtoICMP), r.packets[1].Proto)
 }
+
+// TestMemoryBounded: one-sided traffic (nothing is ever ACKed, so nothing
+// can be released before the flow ends) stays within the memcap however
+// long the capture is.
+func TestMemoryBounded(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	chunk := bytes.Repeat([]byte("z"), 1000)
+	for i := range 200 {
+		src := netip.AddrPortFrom(netip.MustParseAddr("10.2.0.1"), uint16(30000+i))
+		for j := range 5 {
+			require.NoError(t, c.AddTCP(pcapgen.TCPSegment{Src: src, Dst: srv4, Seq: uint32(1 + 1000*j), Ack: 1, ACK: true, Payload: chunk}))
+		}
+	}
+	const memcap = 64 << 10
+	e := newEngine(t.Context(), Config{Midstream: true, StreamMemcap: memcap}, HandlerFunc(func(*Packet) {}), "x")
+	rd, err := NewReader(bytes.NewReader(c.Bytes()), "x")
+	require.NoError(t, err)
+	var f Frame
+	peak := 0
+	for rd.Next(&f) == nil {
+		e.packet(&f)
+		peak = max(peak, e.mem)
+	}
+	e.finish()
+	assert.LessOrEqual(t, peak, memcap+len(chunk))
+	assert.Positive(t, e.stats.StreamMemcapHits)
+	assert.Zero(t, e.mem)
+}

@@ -93,6 +93,7 @@ type thresholdSpec struct {
 // rule is one compiled signature. Immutable after compile.
 type rule struct {
 	idx                 int // order of evaluation
+	txIdx               int // index in Engine.txRules for transaction rules
 	sid, gid, rev, prio int
 	msg, category       string
 	action              string
@@ -216,6 +217,7 @@ func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
 	for i, r := range e.rules {
 		r.idx = i
 		if r.isTx {
+			r.txIdx = len(e.txRules)
 			e.txRules = append(e.txRules, r)
 		}
 	}

@@ -54,10 +54,10 @@ const histMax = 64 << 10
 type txState struct {
 	tx *http1.Tx
 	id int
-	// done holds, by rule idx, the directions (bit 0 to server, bit 1 to
-	// client) in which the rule is done with the transaction: Suricata
-	// keeps a detect state per transaction and direction.
-	done []uint8
+	// done records, per transaction rule and direction, that the rule is
+	// done with the transaction (Suricata keeps a detect state per
+	// transaction and direction): a bit set, 2 bits per rule.
+	done []uint64
 	// alerted[i] is set when rule i alerted on this tx.
 }
 
@@ -157,7 +157,7 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 		}
 		for _, ev := range p.HTTP {
 			if ev.TxID >= fs.forgotten {
-				fs.tx(ev.Tx, ev.TxID, len(sc.e.rules))
+				fs.tx(ev.Tx, ev.TxID, len(sc.e.txRules))
 			}
 			// The HTTP parser asks for raw inspection of a direction
 			// when a message of that direction completes.
@@ -203,7 +203,7 @@ func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
 			return t
 		}
 	}
-	t := &txState{tx: tx, id: id, done: make([]uint8, nrules)}
+	t := &txState{tx: tx, id: id, done: make([]uint64, (2*nrules+63)/64)}
 	fs.txs = append(fs.txs, t)
 	return t
 }
@@ -356,7 +356,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 	for _, ts := range fs.txs {
 		pr := ts.tx.Progress()
 		for _, r := range sc.e.txRules {
-			if ts.done[r.idx]&dirBit(toSrv) != 0 {
+			if ts.isDone(r.txIdx, toSrv) {
 				continue
 			}
 			if toSrv && !r.txToSrv || !toSrv && !r.txToCli {
@@ -390,7 +390,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			if !sc.flowbitsMatch(r, fs) {
 				continue
 			}
-			ts.done[r.idx] |= dirBit(toSrv)
+			ts.setDone(r.txIdx, toSrv)
 			mstart := len(sc.mrecs)
 			if !sc.txMatch(r, ts.tx, toSrv) {
 				continue
@@ -427,19 +427,28 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 // each direction it inspects.
 func (sc *scanner) allDone(ts *txState) bool {
 	for _, r := range sc.e.txRules {
-		d := ts.done[r.idx]
-		if r.txToSrv && d&1 == 0 || r.txToCli && d&2 == 0 {
+		if r.txToSrv && !ts.isDone(r.txIdx, true) || r.txToCli && !ts.isDone(r.txIdx, false) {
 			return false
 		}
 	}
 	return true
 }
 
-func dirBit(toSrv bool) uint8 {
-	if toSrv {
-		return 1
+// Two bits per transaction rule: bit 2i to server, bit 2i+1 to client.
+func (ts *txState) isDone(i int, toSrv bool) bool {
+	b := 2 * i
+	if !toSrv {
+		b++
 	}
-	return 2
+	return ts.done[b/64]&(1<<(b%64)) != 0
+}
+
+func (ts *txState) setDone(i int, toSrv bool) {
+	b := 2 * i
+	if !toSrv {
+		b++
+	}
+	ts.done[b/64] |= 1 << (b % 64)
 }
 
 // txMatch evaluates every buffer list of a transaction rule.

@@ -171,6 +171,33 @@ func (d *decoder) decodeLink(p *Packet, lt int, data []byte) error {
 			}
 			ip = ip[8:]
 			continue
+		case 0x8847, 0x8848: // MPLS: labels to the bottom of the stack
+			for {
+				if len(ip) < 4 {
+					return errTruncated
+				}
+				bottom := ip[2]&0x01 != 0
+				ip = ip[4:]
+				if bottom {
+					break
+				}
+			}
+			if len(ip) == 0 {
+				return errTruncated
+			}
+			switch ip[0] >> 4 {
+			case 4, 6:
+				return d.decodeIP(p, ip)
+			case 0: // pseudowire control word, then Ethernet
+				if len(ip) < 4+14 {
+					return errTruncated
+				}
+				ip = ip[4:]
+				ethType = binary.BigEndian.Uint16(ip[12:14])
+				ip = ip[14:]
+				continue
+			}
+			return errNotIP
 		case 0x0800, 0x86dd:
 			return d.decodeIP(p, ip)
 		}
@@ -376,7 +403,7 @@ const (
 // tunnelPayload returns the packet carried inside p, if p is a tunnel
 // Suricata decodes by default: IPv4 or IPv6 in IP (protocols 4 and 41), GRE
 // version 0 carrying IP or Ethernet, VXLAN on UDP port 4789 and Teredo
-// (IPv6 in UDP) on port 3544. lt tells
+// (IPv6 in UDP) on port 3544; ERSPAN types I and II in GRE. lt tells
 // whether the inner packet starts with IP (LinkRaw) or Ethernet.
 func tunnelPayload(p *Packet) (inner []byte, lt int) {
 	b := p.Payload
@@ -410,6 +437,13 @@ func tunnelPayload(p *Packet) (inner []byte, lt int) {
 			return b[hl:], LinkRaw
 		case 0x6558: // transparent Ethernet bridging
 			return b[hl:], LinkEthernet
+		case 0x88be: // ERSPAN type II (type I when GRE has no sequence number)
+			if b[0]&0x10 == 0 {
+				return b[hl:], LinkEthernet
+			}
+			if len(b) > hl+8 {
+				return b[hl+8:], LinkEthernet
+			}
 		}
 	case p.Proto == ProtoUDP && (p.DstPort == teredoPort || p.SrcPort == teredoPort):
 		// Teredo: IPv6 in UDP, maybe after an origin indication.

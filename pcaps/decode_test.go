@@ -146,6 +146,8 @@ func TestLinkTypes(t *testing.T) {
 		{"sll", layers.LinkTypeLinuxSLL, append([]byte{0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00}, ip...), nil},
 		{"sll2", layers.LinkTypeLinuxSLL2, append([]byte{0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0}, ip...), nil},
 		{"ethernet padding", layers.LinkTypeEthernet, append(append(eth(0x0800), ip...), 0, 0, 0, 0), nil},
+		{"mpls two labels", layers.LinkTypeEthernet, append(eth(0x8847, 0, 0x10, 0x00, 64, 0, 0x20, 0x01, 64), ip...), nil},
+		{"mpls pseudowire ethernet", layers.LinkTypeEthernet, append(append(eth(0x8847, 0, 0x10, 0x01, 64, 0, 0, 0, 0), eth(0x0800)...), ip...), nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -352,6 +354,7 @@ func TestTunnels(t *testing.T) {
 		{"gre ip", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0, 0, 0x08, 0x00}, inner...)), 47},
 		{"gre key ethernet", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0x20, 0, 0x65, 0x58, 0, 0, 0, 7}, innerEth...)), 47},
 		{"vxlan", vxlan(), ProtoUDP},
+		{"erspan ii", outerIPv4(t, layers.IPProtocolGRE, append([]byte{0x10, 0, 0x88, 0xbe, 0, 0, 0, 1, 0x10, 0, 0, 1, 0, 0, 0, 0}, innerEth...)), 47},
 		{"teredo", teredo(), ProtoUDP},
 	}
 	for _, tc := range tests {

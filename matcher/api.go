@@ -189,7 +189,8 @@ func (e *Engine) RulePatterns() []RulePattern {
 			rp.Needs = append(rp.Needs, Fast{Buffer: "", Pattern: r.payNeed, Nocase: r.payNeedFold})
 		}
 		for _, b := range r.bufs {
-			if len(b.need) > 0 {
+			// A transformed buffer is not the one a prefilter sees.
+			if len(b.need) > 0 && len(b.transforms) == 0 {
 				rp.Needs = append(rp.Needs, Fast{Buffer: b.name, Pattern: b.need, Nocase: b.needFold})
 			}
 		}

@@ -30,6 +30,10 @@ alert http any any -> any any (msg:"threshold"; flow:to_server; http.method; con
 alert http any any -> any any (msg:"detection_filter"; flow:to_server; http.method; content:"GET"; detection_filter:track by_src, count 2, seconds 60; sid:14; rev:1;)
 alert http any any -> any any (msg:"response header, no direction given"; content:"Content-Length"; http_header; sid:20; rev:1;)
 alert http any any -> any any (msg:"request header, no direction given"; content:"User-Agent"; http_header; sid:21; rev:1;)
+alert http any any -> any any (msg:"to_lowercase"; http.user_agent; to_lowercase; content:"mozilla/4"; sid:30; rev:1;)
+alert http any any -> any any (msg:"strip_whitespace"; http.header; strip_whitespace; content:"Host:cdn.example"; sid:31; rev:1;)
+alert http any any -> any any (msg:"url_decode"; http.uri.raw; url_decode; content:"/b"; endswith; sid:32; rev:1;)
+alert http any any -> any any (msg:"to_lowercase never matches uppercase"; http.user_agent; to_lowercase; content:"Mozilla"; sid:33; rev:1;)
 alert http any any -> any any (msg:"both"; flow:to_server; http.method; content:"GET"; threshold:type both, track by_src, count 2, seconds 60; sid:15; rev:1;)
 `
 
@@ -96,8 +100,8 @@ func genCases() []genCase {
 			reason: "without a three-way handshake and with stream.midstream=false the session is never established: no app-layer, no flow:established"},
 		{name: "flowbits-threshold", rules: stateRules, conv: pcapgen.Conversation{Client: client, Server: server,
 			Exchanges: []pcapgen.Exchange{checkin("/a"), checkin("/b"), checkin("/c")}},
-			alerts: map[string]int{"10": 0, "11": 3, "12": 2, "13": 1, "14": 1, "15": 1, "16": 0, "20": 3, "21": 3},
-			reason: "flowbits set by a noalert rule on the first request (setters run before checkers on the same packet, so 16 never sees the bit unset); each later response sees it (11: once per transaction); over 3 matching transactions threshold limit 2 gives 2, threshold count 2 gives 1 (the 2nd), detection_filter count 2 gives 1 (the 3rd), both count 2 gives 1; http_header without a direction is inspected in each direction (20 matches the responses, 21 the requests)"},
+			alerts: map[string]int{"10": 0, "11": 3, "12": 2, "13": 1, "14": 1, "15": 1, "16": 0, "20": 3, "21": 3, "30": 3, "31": 3, "32": 1, "33": 0},
+			reason: "flowbits set by a noalert rule on the first request (setters run before checkers on the same packet, so 16 never sees the bit unset); each later response sees it (11: once per transaction); over 3 matching transactions threshold limit 2 gives 2, threshold count 2 gives 1 (the 2nd), detection_filter count 2 gives 1 (the 3rd), both count 2 gives 1; http_header without a direction is inspected in each direction (20 matches the responses, 21 the requests); transforms apply to the buffer before inspection (30-33)"},
 	}
 }
 

@@ -65,6 +65,8 @@ type bufList struct {
 	// list matching when any instance does.
 	multi    bool
 	multiSrv bool
+	// transforms apply to the buffer before inspection, in order.
+	transforms []string
 }
 
 type fbCmd uint8
@@ -408,19 +410,19 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 			}
 			continue
 		case *sigparse.Transform:
-			switch v.Name {
-			case "to_lowercase":
-			default:
+			if !supportedTransform(v.Name) {
 				u.add(o.Name, "transform "+v.Name+" is not evaluated")
+				continue
 			}
+			if cur == "" {
+				u.add(o.Name, "transform "+v.Name+" without a sticky buffer is not evaluated")
+				continue
+			}
+			cur += "|" + v.Name
 			continue
 		case *sigparse.Content:
-			if len(v.Transforms) > 0 {
-				for _, t := range v.Transforms {
-					if t != "to_lowercase" {
-						u.add(t, "transform "+t+" is not evaluated")
-					}
-				}
+			if !transformsOK(v.Transforms, u) {
+				continue
 			}
 			c := op{kind: opContent, optIdx: i, pat: v.Pattern, nocase: v.Nocase, negated: v.Negated,
 				startswith: v.Startswith, endswith: v.Endswith}
@@ -440,45 +442,29 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				}
 			}
 			c.relative = c.distance.set || c.within.set
-			buf := v.Buffer
-			if lowerTransform(v.Transforms) {
-				// to_lowercase: the buffer is lowercased, so an
-				// uppercase pattern never matches; a lowercase one
-				// matches case-insensitively.
-				if strings.ToLower(string(v.Pattern)) != string(v.Pattern) {
-					c.pat = append([]byte("\x00never"), v.Pattern...)
-				}
-				c.nocase = true
-			}
-			if buf != "" && !knownBuffer(buf) {
-				u.add(buf, "buffer "+buf+" is not evaluated")
+			if v.Buffer != "" && !knownBuffer(v.Buffer) {
+				u.add(v.Buffer, "buffer "+v.Buffer+" is not evaluated")
 				continue
 			}
+			buf := listKey(v.Buffer, v.Transforms)
 			l := list(buf)
 			if len(*l) > 0 && c.relative {
 				(*l)[len(*l)-1].relNext = true
 			}
 			*l = append(*l, c)
 			lastBuf = buf
-			if !v.Negated {
-				f := Fast{Buffer: buf, Pattern: v.Pattern, Nocase: v.Nocase}
+			if !v.Negated && len(v.Transforms) == 0 {
+				f := Fast{Buffer: v.Buffer, Pattern: v.Pattern, Nocase: v.Nocase}
 				if v.FastPattern != nil && explicitFast == nil {
 					explicitFast = &f
 				}
 				fastCands = append(fastCands, f)
 			}
 		case *sigparse.PCRE:
-			flags := v.Flags
-			if lowerTransform(v.Transforms) {
-				// The buffer is lowercased: a pattern without uppercase
-				// letters then means the same run case-insensitively.
-				if hasUpperLiteral(v.Pattern) {
-					u.add("to_lowercase", "pcre with uppercase letters on a to_lowercase buffer is not evaluated")
-					continue
-				}
-				flags += "i"
+			if !transformsOK(v.Transforms, u) {
+				continue
 			}
-			p, err := compilePCRE(v.Pattern, flags, v.Negated)
+			p, err := compilePCRE(v.Pattern, v.Flags, v.Negated)
 			if err != nil {
 				u.add(o.Name, err.Error())
 				continue
@@ -489,14 +475,12 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				// follows, as Suricata's pcre setup does.
 				buf = lastBuf
 			}
-			if buf != "" && !knownBuffer(buf) {
-				u.add(buf, "buffer "+buf+" is not evaluated")
+			if name := bufName(buf); name != "" && !knownBuffer(name) {
+				u.add(name, "buffer "+name+" is not evaluated")
 				continue
 			}
-			for _, t := range v.Transforms {
-				if t != "to_lowercase" {
-					u.add(t, "transform "+t+" is not evaluated")
-				}
+			if v.Buffer != "" {
+				buf = listKey(v.Buffer, v.Transforms)
 			}
 			l := list(buf)
 			if len(*l) > 0 && v.Relative {
@@ -696,13 +680,18 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 	for _, name := range order {
 		l := lists[name]
 		l.need, l.needFold = needed(l.ops)
+		name, l.transforms = splitKey(name)
+		l.name = name
 		switch name {
 		case "http.request_header":
 			l.multi, l.multiSrv, l.buf = true, true, http1.BufUserAgent // request-only, ready with the headers
 		case "http.response_header":
 			l.multi, l.buf = true, http1.BufServer // response-only, ready with the headers
 		default:
-			l.buf, _ = http1.LookupBuffer(name)
+			var ok bool
+			if l.buf, ok = http1.LookupBuffer(name); !ok {
+				u.add(name, "buffer "+name+" is not evaluated")
+			}
 		}
 		r.bufs = append(r.bufs, *l)
 	}
@@ -830,30 +819,34 @@ func knownBuffer(name string) bool {
 	return ok
 }
 
-// hasUpperLiteral reports an uppercase ASCII letter in a pattern that is
-// not part of an escape (\S, \W, \x4A...).
-func hasUpperLiteral(p string) bool {
-	for i := 0; i < len(p); i++ {
-		switch {
-		case p[i] == '\\':
-			i++
-			if i < len(p) && p[i] == 'x' {
-				i += 2
-			}
-		case p[i] >= 'A' && p[i] <= 'Z':
-			return true
-		}
+// Transforms are part of a list's identity: http.uri with to_lowercase is
+// another buffer than http.uri. A list key is the buffer name, then
+// "|transform" for each transform in order.
+func listKey(buf string, transforms []string) string {
+	for _, t := range transforms {
+		buf += "|" + t
 	}
-	return false
+	return buf
 }
 
-func lowerTransform(ts []string) bool {
+func splitKey(key string) (string, []string) {
+	parts := strings.Split(key, "|")
+	return parts[0], parts[1:]
+}
+
+func bufName(key string) string {
+	name, _ := splitKey(key)
+	return name
+}
+
+func transformsOK(ts []string, u *unsupported) bool {
 	for _, t := range ts {
-		if t == "to_lowercase" {
-			return true
+		if !supportedTransform(t) {
+			u.add(t, "transform "+t+" is not evaluated")
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func hasBufferFlag(flags string) bool {

@@ -95,6 +95,7 @@ type scanner struct {
 	mnames []string // and its name
 	thresh map[threshKey]*threshState
 	hdr    []byte // scratch for multi-buffer instances
+	tbuf   []byte // scratch for transformed buffers
 
 	// memo caches address-set verdicts for the two most recent addresses.
 	memoIP   [2]netip.Addr
@@ -479,6 +480,11 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 			sc.mnames = sc.mnames[:start]
 			return false
 		}
+		transformed := len(b.transforms) > 0
+		if transformed {
+			sc.tbuf = applyTransforms(sc.tbuf, data, b.transforms)
+			data = sc.tbuf
+		}
 		for _, sz := range b.sizes {
 			if !sz.match(len(data)) {
 				sc.mrecs = sc.mrecs[:start]
@@ -492,6 +498,10 @@ func (sc *scanner) txMatch(r *rule, tx *http1.Tx, toSrv bool) bool {
 			sc.mbufs = sc.mbufs[:start]
 			sc.mnames = sc.mnames[:start]
 			return false
+		}
+		if transformed {
+			// The scratch is reused by the next list: keep a copy.
+			data = append([]byte(nil), data...)
 		}
 		sc.keepMatches(data, b.name)
 	}
@@ -511,6 +521,10 @@ func (sc *scanner) multiMatch(b *bufList, tx *http1.Tx) bool {
 	}
 	for _, h := range hs {
 		sc.hdr = append(append(append(sc.hdr[:0], h.Name...), ": "...), h.Value...)
+		if len(b.transforms) > 0 {
+			sc.tbuf = applyTransforms(sc.tbuf, sc.hdr, b.transforms)
+			sc.hdr, sc.tbuf = sc.tbuf, sc.hdr
+		}
 		ok := true
 		for _, sz := range b.sizes {
 			if !sz.match(len(sc.hdr)) {

@@ -222,3 +222,23 @@ func TestIndexFold(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyTransforms(t *testing.T) {
+	for _, tc := range []struct {
+		ts       []string
+		in, want string
+	}{
+		{[]string{"to_lowercase"}, "AbC", "abc"},
+		{[]string{"to_uppercase"}, "AbC", "ABC"},
+		{[]string{"strip_whitespace"}, " a \tb\r\n", "ab"},
+		{[]string{"compress_whitespace"}, "a  \t b \r\n", "a b "},
+		{[]string{"dotprefix"}, "example.com", ".example.com"},
+		{[]string{"dotprefix"}, "", ""},
+		{[]string{"url_decode"}, "%41+b%2x%", "A b%2x%"},
+		{[]string{"url_decode", "to_lowercase"}, "%41B", "ab"},
+	} {
+		if got := string(applyTransforms(nil, []byte(tc.in), tc.ts)); got != tc.want {
+			t.Errorf("%v(%q) = %q, want %q", tc.ts, tc.in, got, tc.want)
+		}
+	}
+}

@@ -26,7 +26,7 @@ type Table struct {
 	// walks the shorter of the two lists and checks the other side of
 	// each rule.
 	bySrc, byDst index
-	src, dst     []set // by position in rules (both-sided rules)
+	src, dst     []set   // by position in rules (both-sided rules)
 	posOf        []int32 // rule index -> position in src/dst, -1 if none
 }
 

@@ -463,6 +463,9 @@ func analyze(r *sigparse.Rule, opts Options) (ir *fwRule, notes []string, why st
 	if (ir.itype >= 0) && !slices.Equal(ir.protos, []string{"icmp"}) {
 		return nil, notes, "itype/icode in a rule whose protocol is not icmp"
 	}
+	if (ir.ctState != "" || ir.ctDir != "") && opts.Chain.Table == "raw" {
+		return nil, notes, "flow: table raw runs before connection tracking, so conntrack matches never hold there"
+	}
 	if ir.ctState == "ESTABLISHED" && slices.Contains(ir.protos, "tcp") {
 		lose("flow:established becomes conntrack ESTABLISHED, which also covers the SYN-ACK and connections picked up mid-stream, where Suricata waits for the handshake")
 	}

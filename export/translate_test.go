@@ -148,6 +148,8 @@ func TestTranslateTargets(t *testing.T) {
 	assert.EqualError(t, err, "target REJECT: iptables allows REJECT only in table filter, not mangle")
 	res := translateOne(t, `reject tcp any any -> any 80 (msg:"x"; sid:7;)`, IPTables, Options{Chain: ChainOptions{Table: "raw"}})
 	assert.Equal(t, NotTranslatable, res.Verdict)
+	res = translateOne(t, `alert udp any any -> any 53 (msg:"x"; flow:to_server; sid:7;)`, NFTables, Options{Chain: ChainOptions{Table: "raw"}})
+	assert.Equal(t, []string{"flow: table raw runs before connection tracking, so conntrack matches never hold there"}, res.Notes)
 	_, err = Translate(nil, "pf", Options{})
 	assert.EqualError(t, err, `format "pf": want iptables or nftables`)
 }

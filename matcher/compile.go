@@ -113,6 +113,7 @@ type rule struct {
 	dsize          *sizeCmp
 	flags          *tcpFlags
 	itype, icode   *sizeCmp
+	streamSize     *streamSize
 	payload        []op
 	bufs           []bufList
 	isTx           bool
@@ -654,6 +655,14 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 				}
 				r.flags = f
 				continue
+			case "stream_size":
+				ss, err := parseStreamSize(o.Arg)
+				if err != nil {
+					u.add(o.Name, err.Error())
+					continue
+				}
+				r.streamSize = ss
+				continue
 			case "itype", "icode":
 				c, err := parseICMPValue(o.Arg)
 				if err != nil {
@@ -733,7 +742,7 @@ func (e *Engine) compileRule(sr *sigparse.Rule, res *resolver) (*rule, *unsuppor
 	// protocol. Such rules are checked on the first packet of each
 	// direction of a flow.
 	r.ipOnly = !r.isTx && len(r.payload) == 0 && r.flow == nil && r.dsize == nil && len(r.fbChecks) == 0 &&
-		r.flags == nil && r.itype == nil && r.icode == nil &&
+		r.flags == nil && r.itype == nil && r.icode == nil && r.streamSize == nil &&
 		len(r.fbActions) == 0 && !r.hasPorts && r.proto != protoHTTP
 	if explicitFast != nil {
 		r.fast = explicitFast

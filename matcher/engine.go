@@ -42,8 +42,10 @@ type flowState struct {
 	// handshakeACK marks the current packet as the bare ACK that
 	// completed the handshake.
 	estSeen, handshakeACK bool
-	firstPkt              bool // the current packet is the flow's first
-	npkts                 int
+	// seq follows each direction's sequence numbers for stream_size.
+	seq      [2]seqTrack
+	firstPkt bool // the current packet is the flow's first
+	npkts    int
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -171,6 +173,9 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 			}
 		}
 		fs.handshakeACK = false
+		if p.Proto == pcaps.ProtoTCP && !p.Pseudo && p.ChecksumOK {
+			fs.seq[dirIdx(p.ToServer)].update(p)
+		}
 		fs.npkts++
 		fs.firstPkt = fs.npkts == 1
 		if p.Proto == pcaps.ProtoTCP && !p.Pseudo && p.Established && !fs.estSeen {
@@ -301,6 +306,9 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		if !packetKeywords(r, p, pseudo) {
 			continue
 		}
+		if r.streamSize != nil && (proto != pcaps.ProtoTCP || !r.streamSize.match(fs)) {
+			continue
+		}
 		mstart := len(sc.mrecs)
 		if len(r.payload) > 0 {
 			matched := false
@@ -367,6 +375,9 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				continue
 			}
 			if !flowMatch(r, toSrv, established, pseudo) {
+				continue
+			}
+			if !packetKeywords(r, p, pseudo) || r.streamSize != nil && !r.streamSize.match(fs) {
 				continue
 			}
 			// Wait until every buffer the rule inspects is final.

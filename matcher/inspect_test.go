@@ -3,6 +3,7 @@ package matcher
 import (
 	"testing"
 
+	"github.com/sigtool/sigtool/pcaps"
 	"github.com/sigtool/sigtool/sigparse"
 )
 
@@ -240,5 +241,34 @@ func TestApplyTransforms(t *testing.T) {
 		if got := string(applyTransforms(nil, []byte(tc.in), tc.ts)); got != tc.want {
 			t.Errorf("%v(%q) = %q, want %q", tc.ts, tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestStreamSize(t *testing.T) {
+	fs := &flowState{}
+	pkt := func(toSrv bool, seq uint32, flags uint8, n int) {
+		p := &pcaps.Packet{Proto: pcaps.ProtoTCP, ToServer: toSrv, Payload: make([]byte, n)}
+		p.TCP.Seq, p.TCP.Flags = seq, flags
+		fs.seq[dirIdx(toSrv)].update(p)
+	}
+	pkt(true, 1000, pcaps.TCPSyn, 0)
+	pkt(false, 5000, pcaps.TCPSyn|pcaps.TCPAck, 0)
+	pkt(true, 1001, pcaps.TCPAck, 0)
+	pkt(true, 1001, pcaps.TCPAck|pcaps.TCPPsh, 10)
+	pkt(true, 1021, pcaps.TCPAck, 10) // out of order: next_seq stays
+	for arg, want := range map[string]bool{
+		"client,=,11": true, "client,>,11": false, "server,<,5": true, "server,=,1": true,
+		"both,<,5": false, "either,<,5": true, "both,<,20": true,
+	} {
+		ss, err := parseStreamSize(arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ss.match(fs); got != want {
+			t.Errorf("stream_size:%s = %v, want %v (client %d, server %d)", arg, got, want, fs.seq[0].size(), fs.seq[1].size())
+		}
+	}
+	if _, err := parseStreamSize("sideways,<,5"); err == nil {
+		t.Error("bad side accepted")
 	}
 }

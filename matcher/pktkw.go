@@ -101,3 +101,89 @@ func parseICMPValue(arg string) (sizeCmp, error) {
 	n, err := num(a)
 	return sizeCmp{op: "=", min: n}, err
 }
+
+// streamSize is a compiled stream_size keyword:
+// stream_size:<server|client|both|either>,<op>,<n>. It compares the bytes a
+// side has sent, counted as Suricata does from TCP sequence numbers
+// (next_seq - isn, so the SYN counts one).
+type streamSize struct {
+	server, client, both bool
+	cmp                  sizeCmp
+}
+
+func parseStreamSize(arg string) (*streamSize, error) {
+	parts := strings.Split(arg, ",")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("stream_size needs side,operator,number")
+	}
+	ss := &streamSize{}
+	switch strings.TrimSpace(parts[0]) {
+	case "server":
+		ss.server = true
+	case "client":
+		ss.client = true
+	case "both":
+		ss.server, ss.client, ss.both = true, true, true
+	case "either":
+		ss.server, ss.client = true, true
+	default:
+		return nil, fmt.Errorf("stream_size side must be server, client, both or either")
+	}
+	op := strings.TrimSpace(parts[1])
+	switch op {
+	case "<", ">", "=", "!=", "<=", ">=":
+	default:
+		return nil, fmt.Errorf("stream_size operator %q", op)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(parts[2]))
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("stream_size number %q", parts[2])
+	}
+	ss.cmp = sizeCmp{op: op, min: n}
+	return ss, nil
+}
+
+// seqTrack follows one direction's sequence space: isn and next_seq.
+type seqTrack struct {
+	set       bool
+	isn, next uint32
+}
+
+func (t *seqTrack) update(p *pcaps.Packet) {
+	seq := p.TCP.Seq
+	if !t.set {
+		t.set = true
+		t.isn = seq - 1 // picked up midstream: as Suricata, isn = seq - 1
+		if p.TCP.Flags&pcaps.TCPSyn != 0 {
+			t.isn = seq
+		}
+		t.next = t.isn + 1
+	}
+	end := seq + uint32(len(p.Payload))
+	if p.TCP.Flags&(pcaps.TCPSyn|pcaps.TCPFin) != 0 {
+		end++
+	}
+	// next_seq moves forward over in-order data only.
+	if int32(seq-t.next) <= 0 && int32(end-t.next) > 0 {
+		t.next = end
+	}
+}
+
+func (t *seqTrack) size() int { return int(t.next - t.isn) }
+
+func (ss *streamSize) match(fs *flowState) bool {
+	if fs == nil {
+		return false
+	}
+	cl := fs.seq[0].set && ss.cmp.match(fs.seq[0].size())
+	sv := fs.seq[1].set && ss.cmp.match(fs.seq[1].size())
+	switch {
+	case ss.both:
+		return cl && sv
+	case ss.server && ss.client:
+		return cl || sv
+	case ss.server:
+		return sv
+	}
+	return cl
+}

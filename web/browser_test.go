@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -85,10 +86,29 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-// waitJS polls a JavaScript expression until it is truthy.
+// waitJS polls a JavaScript expression until it is truthy. It evaluates
+// from Go rather than with chromedp.Poll so that a navigation in between
+// (which destroys the page's JavaScript context) means "not yet", not an
+// error.
 func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	expr = "(() => { try { return !!(" + expr + ") } catch (e) { return false } })()"
-	return ignore(chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			ok, err := chromedp.Evaluate[bool](expr)(ctx, t)
+			if err == nil && ok {
+				return chromedp.Void{}, nil
+			}
+			if time.Now().After(deadline) {
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: timeout (last error: %v)", expr, err)
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
 }
 
 // clearField empties an input or textarea the way a user selecting all and
@@ -235,6 +255,8 @@ func TestBrowserRulesPage(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(base+"/rules"),
 		chromedp.SendKeys(chromedp.ID("#q"), "imagedump\n"),
+		// The empty query lists every rule too: wait for the new page.
+		waitJS(`location.search.includes("q=imagedump") && document.getElementById("rules-summary").textContent.includes("match")`),
 		chromedp.WaitVisible(chromedp.CSS("#rule-list li")),
 		into(&summary, chromedp.Text(chromedp.ID("#rules-summary"))),
 		chromedp.Click(chromedp.CSS("#rule-list a")),

@@ -201,6 +201,13 @@ func TestAPITest(t *testing.T) {
 	assert.Len(t, d.Alerts, 1)
 	require.NotEmpty(t, d.Errors)
 	assert.Contains(t, d.Errors[0], "cut.pcap")
+
+	// The page says so too, under its own heading.
+	tok := c.token()
+	w := c.postForm("/test", map[string]string{"rules": kryptikRule, csrfField: tok}, map[string][2]string{"upload": {"cut.pcap", string(raw[:len(raw)-30])}})
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Regexp(t, `id="capture-error">[^<]*cut.pcap`, w.Body.String())
+	assert.Contains(t, w.Body.String(), `<strong id="alert-count">1</strong>`)
 }
 
 func TestTestPageResults(t *testing.T) {

@@ -29,6 +29,7 @@ type runResult struct {
 	Stats        matcher.Stats
 	NotEvaluated []matcher.NotEvaluated
 	RuleErrors   []string
+	CaptureError string // the capture is damaged after some packets
 	Elapsed      time.Duration
 	rules        []*sigparse.Rule
 }
@@ -195,7 +196,7 @@ func (s *Server) run(c *gin.Context, rulesText string, cp *capture) (*runResult,
 	default:
 		// A damaged capture: the alerts before the damage stand, and the
 		// error (which names the packet) is shown beside them.
-		res.RuleErrors = append(res.RuleErrors, err.Error())
+		res.CaptureError = err.Error()
 	}
 	return res, nil
 }

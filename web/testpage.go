@@ -129,8 +129,15 @@ func (s *Server) apiTest(c *gin.Context) {
 		"truncated":     res.Truncated,
 		"counts":        counts,
 		"not_evaluated": ne,
-		"errors":        nonNil(res.RuleErrors),
+		"errors":        nonNil(append(res.RuleErrors, nonEmpty(res.CaptureError)...)),
 		"stats": gin.H{"packets": res.Stats.Packets, "bytes": res.Stats.Bytes, "flows": res.Stats.Flows,
 			"http_transactions": res.Stats.HTTPTransactions, "alerts": res.Stats.Alerts},
 	})
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }

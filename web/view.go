@@ -23,6 +23,7 @@ type testView struct {
 	Counts       []countRow
 	NotEvaluated []matcher.NotEvaluated
 	RuleErrors   []string
+	CaptureError string
 	Timeline     timelineChart
 	Ports        portsChart
 }
@@ -58,6 +59,7 @@ func newTestView(res *runResult) *testView {
 		Summary: fmt.Sprintf("%d packet%s · %d flow%s · %d HTTP transaction%s", res.Stats.Packets, plural(res.Stats.Packets),
 			res.Stats.Flows, plural(res.Stats.Flows), res.Stats.HTTPTransactions, plural(res.Stats.HTTPTransactions)),
 		Truncated: res.Truncated, Counts: res.counts(), NotEvaluated: res.NotEvaluated, RuleErrors: res.RuleErrors,
+		CaptureError: res.CaptureError,
 	}
 	for _, a := range res.Alerts {
 		v.Alerts = append(v.Alerts, alertView{

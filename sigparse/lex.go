@@ -166,6 +166,11 @@ func (l *lexer) logicalLine(kind itemKind, from, textStart int) item {
 			continue
 		}
 		if b == nil {
+			if kind == itemRule {
+				// Snort 3 writes rules over several lines without
+				// backslashes; the text stays contiguous in the source.
+				lineEnd, e = l.openRuleLines(segStart, lineEnd, e)
+			}
 			it.text = l.str[segStart:lineEnd]
 		} else {
 			b = append(b, l.src[segStart:lineEnd]...)
@@ -175,6 +180,74 @@ func (l *lexer) logicalLine(kind itemKind, from, textStart int) item {
 		l.pos = e
 		return it
 	}
+}
+
+// maxRuleLines bounds how far openRuleLines looks for a closing ')'.
+const maxRuleLines = 500
+
+// openRuleLines extends a rule whose text (src[start:lineEnd], the line
+// ending at newline e) does not end with ')' over the following lines, as
+// Snort 3 allows: it takes lines until one ends with ')', and stops before
+// a blank line, a comment or a line that starts another rule, so that a
+// rule that just lacks its ')' is still reported on its own line. It
+// returns the new end of the text and of the last line taken.
+func (l *lexer) openRuleLines(start, lineEnd, e int) (int, int) {
+	if endsWithParen(l.src[start:lineEnd]) {
+		return lineEnd, e
+	}
+	end, nl := lineEnd, e
+	for n := 0; n < maxRuleLines && nl < len(l.src); n++ {
+		p := nl + 1
+		q := p
+		for q < len(l.src) && l.src[q] != '\n' {
+			q++
+		}
+		le := q
+		if le > p && l.src[le-1] == '\r' {
+			le--
+		}
+		t := p
+		for t < le && (l.src[t] == ' ' || l.src[t] == '\t') {
+			t++
+		}
+		if t == le || l.src[t] == '#' || startsRule(l.src[t:le]) || endsWithBackslash(l.src[t:le]) {
+			// A backslash would make the line a continuation of a
+			// different kind; leave such mixtures to fail on their own.
+			break
+		}
+		end, nl = le, q
+		if endsWithParen(l.src[start:end]) {
+			return end, nl
+		}
+	}
+	// No ')' came: keep the rule to its first line so the error about
+	// the missing ')' points there and the lines after are read alone.
+	return lineEnd, e
+}
+
+func endsWithBackslash(b []byte) bool {
+	i := len(b)
+	for i > 0 && (b[i-1] == ' ' || b[i-1] == '\t') {
+		i--
+	}
+	return i > 0 && b[i-1] == '\\'
+}
+
+func endsWithParen(b []byte) bool {
+	i := len(b)
+	for i > 0 && (b[i-1] == ' ' || b[i-1] == '\t' || b[i-1] == '\r') {
+		i--
+	}
+	return i > 0 && b[i-1] == ')'
+}
+
+// startsRule reports whether a line begins with a rule action and a blank.
+func startsRule(b []byte) bool {
+	e := 0
+	for e < len(b) && isWordByte(b[e]) {
+		e++
+	}
+	return e < len(b) && actions[string(b[:e])] && (b[e] == ' ' || b[e] == '\t')
 }
 
 // actions are the rule actions of Snort 2, Snort 3 and Suricata.

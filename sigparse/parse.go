@@ -196,7 +196,7 @@ func (p *parser) splitRule(it *item) *rawRule {
 	if close < open {
 		return fail(len(s), len(s), "missing ')' at the end of the rule")
 	}
-	if rest := strings.TrimSpace(s[close+1:]); rest != "" {
+	if rest := trimBlank(s[close+1:]); rest != "" {
 		off := close + 1 + strings.Index(s[close+1:], rest)
 		return fail(off, off+len(rest), "unexpected text after the closing ')'")
 	}
@@ -265,7 +265,7 @@ func (p *parser) splitOptions(rr *rawRule, from, to int) {
 		for i < to && s[i] != ':' && s[i] != ';' {
 			i++
 		}
-		name := strings.TrimSpace(s[nameStart:i])
+		name := trimBlank(s[nameStart:i])
 		slab = append(slab, Option{Name: lowerName(name), Pos: rr.it.pos(nameStart), ArgPos: NoPos})
 		o := &slab[len(slab)-1]
 		if i < to && s[i] == ':' {
@@ -284,8 +284,8 @@ func (p *parser) splitOptions(rr *rawRule, from, to int) {
 				i++
 			}
 			raw := s[argStart:i]
-			lead := len(raw) - len(strings.TrimLeft(raw, " \t"))
-			o.Arg = strings.TrimSpace(raw)
+			o.Arg = trimBlank(raw)
+			lead := strings.Index(raw, o.Arg)
 			o.HasArg = true
 			o.ArgPos = rr.it.pos(argStart + lead)
 			o.argOff = argStart + lead
@@ -331,6 +331,20 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// trimBlank removes the ASCII blanks isSpace accepts from both ends; the
+// scanner treats only those as separators, so trimming Unicode spaces too
+// (strings.TrimSpace) would make printing and parsing disagree.
+func trimBlank(s string) string {
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
 }
 
 func isSpace(c byte) bool {

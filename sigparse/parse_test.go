@@ -495,3 +495,19 @@ func TestMissingFinalSemicolon(t *testing.T) {
 	r := mustParse(t, src, DialectSnort2)
 	assert.Equal(t, 1, r.SID())
 }
+
+func TestSnort3MultiLineRule(t *testing.T) {
+	src := "alert http\n(\n    msg:\"multi\";\n    http_uri; content:\"/x\",nocase;\n    service:http;\n    sid:5; rev:x;\n)\nalert tcp any any -> any any (msg:\"next\"; sid:6;)\n"
+	f, errs := ParseFile("m.rules", []byte(src), Options{})
+	require.Len(t, f.Rules, 2)
+	require.Len(t, errs, 1)
+	assert.Equal(t, "m.rules:6:16: rev must be a non-negative integer, got \"x\"", errs[0].Error())
+	r := f.Rules[0]
+	assert.Equal(t, 5, r.SID())
+	assert.Equal(t, []string{"http.uri:/x nocase"}, contentSummary(r))
+	assert.Equal(t, 4, f.Position(r.Option("content").Pos).Line)
+	assert.Equal(t, 6, f.Rules[1].SID())
+	out, err := FormatFile(f, FormatOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "alert http (msg:\"multi\"; http_uri; content:\"/x\",nocase; service:http; sid:5; rev:x;)\nalert tcp any any -> any any (msg:\"next\"; sid:6;)\n", string(out))
+}

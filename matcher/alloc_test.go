@@ -69,3 +69,30 @@ func BenchmarkHandlePacket(b *testing.B) {
 		sc.HandlePacket(p)
 	}
 }
+
+// TestStreamGap: data on both sides of a reassembly gap is not joined.
+func TestStreamGap(t *testing.T) {
+	f, errs := sigparse.ParseFile("g.rules", []byte(`alert tcp any any -> any any (msg:"across"; content:"bc"; sid:1;)
+alert tcp any any -> any any (msg:"after"; content:"cd"; sid:2;)
+`), sigparse.Options{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	e, err := Compile(f.Rules, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &scanner{e: e, thresh: map[threshKey]*threshState{}}
+	sc.stats.PerSID = map[int]int{}
+	p := allocPacket()
+	p.Payload = nil
+	p.Stream = []pcaps.StreamChunk{{ToServer: true, Offset: 0, Data: []byte("ab")}}
+	sc.HandlePacket(p) // pending, not flushed yet
+	p.Num++
+	p.Stream = []pcaps.StreamChunk{{ToServer: true, Offset: 10, Data: []byte("cd"), Gap: true}}
+	p.TCP.Flags = pcaps.TCPFin | pcaps.TCPAck // closing: flush
+	sc.HandlePacket(p)
+	if sc.stats.PerSID[1] != 0 || sc.stats.PerSID[2] != 1 {
+		t.Errorf("alerts per sid %v, want none for 1 and one for 2", sc.stats.PerSID)
+	}
+}

@@ -25,7 +25,11 @@ type flowState struct {
 	// became inspectable but has not been inspected yet; pendOff is the
 	// stream offset of pending[d][0].
 	pending [2][]byte
-	pendOff [2]uint64
+	// segs marks where pending data continues after a reassembly gap:
+	// each segment starts at index start of pending, at stream offset off.
+	// Segments are inspected separately, as Suricata does not join data
+	// across a gap.
+	segs    [2][]streamSeg
 	trigger [2]bool // the app-layer asked for raw inspection
 	closing bool
 	txs     []*txState
@@ -51,6 +55,12 @@ type flowState struct {
 // histMax bounds the stream kept per direction for HTTP rules with payload
 // keywords.
 const histMax = 64 << 10
+
+// streamSeg is a gap-free run of pending stream data.
+type streamSeg struct {
+	start int
+	off   uint64
+}
 
 // txState tracks one HTTP transaction: which tx rules are done with it.
 type txState struct {
@@ -147,7 +157,9 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 		for _, c := range p.Stream {
 			d := dirIdx(c.ToServer)
 			if len(fs.pending[d]) == 0 {
-				fs.pendOff[d] = c.Offset
+				fs.segs[d] = append(fs.segs[d][:0], streamSeg{0, c.Offset})
+			} else if c.Gap {
+				fs.segs[d] = append(fs.segs[d], streamSeg{len(fs.pending[d]), c.Offset})
 			}
 			fs.pending[d] = append(fs.pending[d], c.Data...)
 			if sc.e.mixed && len(fs.hist[d]) < histMax {
@@ -219,7 +231,6 @@ func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
 func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo bool) {
 	d := dirIdx(toSrv)
 	var stream []byte
-	var streamOff int
 	if fs != nil && len(fs.pending[d]) > 0 {
 		ready := pseudo || sc.e.cfg.Inline || fs.closing || fs.trigger[d] || len(fs.pending[d]) >= rawChunkSize
 		// A TCP session that never got established has no stream to
@@ -230,15 +241,6 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		}
 		if ready {
 			stream = fs.pending[d]
-			streamOff = int(fs.pendOff[d])
-			if skip := fs.synData[d] - streamOff; skip > 0 {
-				stream = stream[min(skip, len(stream)):]
-				streamOff += min(skip, len(fs.pending[d]))
-			}
-			if len(stream) == 0 {
-				stream = nil
-				fs.pending[d] = fs.pending[d][:0]
-			}
 		}
 	}
 	src, dst, sport, dport := p.SrcIP, p.DstIP, p.SrcPort, p.DstPort
@@ -322,10 +324,7 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 			isStreamRule := proto == pcaps.ProtoTCP && !r.requirePacket && r.hasContent && (r.proto == protoTCP || r.proto == protoHTTP || r.proto == protoIP)
 			if isStreamRule {
 				if stream != nil && has(stream, r.payNeed, r.payNeedFold) {
-					if sc.s.inspectList(r.payload, stream, streamOff) {
-						matched = true
-						sc.keepMatches(stream, "stream")
-					}
+					matched = sc.inspectStream(r, fs, d)
 				}
 				if !matched && !pseudo && !addedToStream && !r.streamOnly && has(p.Payload, r.payNeed, r.payNeedFold) {
 					if sc.s.inspectList(r.payload, p.Payload, 0) {
@@ -356,6 +355,33 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	if fs != nil && len(fs.txs) > 0 {
 		sc.inspectTxs(p, fs, toSrv, pseudo, src, dst, sport, dport, established)
 	}
+}
+
+// inspectStream runs a rule's payload list over the pending stream data of
+// direction d, one gap-free segment at a time. Data a SYN carried (TCP Fast
+// Open) was inspected with the SYN and is skipped.
+func (sc *scanner) inspectStream(r *rule, fs *flowState, d int) bool {
+	data := fs.pending[d]
+	segs := fs.segs[d]
+	for i, sg := range segs {
+		end := len(data)
+		if i+1 < len(segs) {
+			end = segs[i+1].start
+		}
+		buf, off := data[sg.start:end], int(sg.off)
+		if skip := fs.synData[d] - off; skip > 0 {
+			skip = min(skip, len(buf))
+			buf, off = buf[skip:], off+skip
+		}
+		if len(buf) == 0 {
+			continue
+		}
+		if sc.s.inspectList(r.payload, buf, off) {
+			sc.keepMatches(buf, "stream")
+			return true
+		}
+	}
+	return false
 }
 
 // inspectTxs runs the transaction rules of one direction over the flow's

@@ -807,15 +807,29 @@ func (sc *scanner) applyThreshold(r *rule, t *thresholdSpec, p *pcaps.Packet) bo
 	if t.kind == "detection_filter" {
 		k.sid = -k.sid // separate state from a threshold on the same rule
 	}
+	// As Suricata's ThresholdHandlePacket: the first match creates the
+	// entry (count 1); later matches inside the window count up; a match
+	// after the window restarts it at count 1 without the checks a new
+	// entry gets.
 	st := sc.thresh[k]
-	window := time.Duration(t.seconds) * time.Second
-	if st == nil || p.Time.Sub(st.start) >= window && t.seconds > 0 {
-		if st == nil {
-			st = &threshState{}
-			sc.thresh[k] = st
+	if st == nil {
+		if t.kind == "threshold" && t.count == 1 {
+			return true // every match alerts; no state is kept
 		}
-		st.start = p.Time
-		st.count = 0
+		sc.thresh[k] = &threshState{start: p.Time, count: 1}
+		switch t.kind {
+		case "limit":
+			return true
+		case "threshold", "both":
+			return t.count == 1
+		case "detection_filter":
+			return t.count == 0
+		}
+		return true
+	}
+	if p.Time.Sub(st.start) >= time.Duration(t.seconds)*time.Second {
+		st.start, st.count = p.Time, 1
+		return t.kind == "limit"
 	}
 	st.count++
 	switch t.kind {

@@ -261,7 +261,7 @@ func TestBrowserRulesPage(t *testing.T) {
 		into(&summary, chromedp.Text(chromedp.ID("#rules-summary"))),
 		chromedp.Click(chromedp.CSS("#rule-list a")),
 		chromedp.WaitReady(chromedp.ID("#load")),
-		waitJS(`document.getElementById("f-sid").value === "1000001"`),
+		waitJS(`document.getElementById("load-status").textContent.startsWith("Loaded")`),
 		into(&loaded, chromedp.Value(chromedp.ID("#f-msg"))),
 	))
 	assert.Contains(t, summary, "1 match")

@@ -165,6 +165,9 @@
   }
 
   function formChanged() {
+    // A note about the loaded text (its parse errors) is stale once the
+    // form rewrites the text.
+    $("load-status").textContent = "";
     ruleBox.value = buildRule();
     schedule();
   }

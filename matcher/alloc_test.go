@@ -40,7 +40,7 @@ func allocPacket() *pcaps.Packet {
 // that alerts on nothing allocates nothing.
 func TestPerPacketAllocs(t *testing.T) {
 	e := allocEngine(t)
-	sc := &scanner{e: e, thresh: map[threshKey]*threshState{}}
+	sc := newScanner(e, nil)
 	p := allocPacket()
 	p.Flow.AppProto = "http"
 	sc.HandlePacket(p) // creates the flow state
@@ -58,7 +58,7 @@ func TestPerPacketAllocs(t *testing.T) {
 
 func BenchmarkHandlePacket(b *testing.B) {
 	e := allocEngine(b)
-	sc := &scanner{e: e, thresh: map[threshKey]*threshState{}}
+	sc := newScanner(e, nil)
 	p := allocPacket()
 	sc.HandlePacket(p)
 	b.ReportAllocs()
@@ -82,8 +82,7 @@ alert tcp any any -> any any (msg:"after"; content:"cd"; sid:2;)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := &scanner{e: e, thresh: map[threshKey]*threshState{}}
-	sc.stats.PerSID = map[int]int{}
+	sc := newScanner(e, nil)
 	p := allocPacket()
 	p.Payload = nil
 	p.Stream = []pcaps.StreamChunk{{ToServer: true, Offset: 0, Data: []byte("ab")}}

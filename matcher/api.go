@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/sigtool/sigtool/matcher/prefilter"
 	"github.com/sigtool/sigtool/sigparse"
 )
 
@@ -121,6 +122,13 @@ type Engine struct {
 	// addrIndex maps their text to their index (compile time only).
 	addrSets  []*addrNode
 	addrIndex map[string]int
+	// pf is the multi-pattern prefilter over the rules' needed contents
+	// (payload and one HTTP buffer per rule); nil without patterns.
+	pf *prefilter.Prefilter
+	// pfBufs are the prefilter buffer ids of the HTTP buffers with
+	// patterns; pfPayload is the payload/stream buffer id (-1 if none).
+	pfBufs    []pfBuf
+	pfPayload int
 	// mixed is set when some HTTP rule also has payload keywords, so the
 	// scan keeps each flow's stream start for it.
 	mixed bool

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sigtool/sigtool/matcher/prefilter"
 	"github.com/sigtool/sigtool/pcaps/http1"
 	"github.com/sigtool/sigtool/rulesets"
 	"github.com/sigtool/sigtool/sigparse"
@@ -128,6 +129,11 @@ type rule struct {
 	// per packet even on TCP streams.
 	requirePacket bool
 	hasContent    bool // the payload list has a content
+	// pfPay: the prefilter holds the payload need, so a packet whose
+	// payload and stream lack it skips the rule. pfTx: the prefilter
+	// holds the need of one HTTP list, so a transaction lacking it skips
+	// the rule.
+	pfPay, pfTx bool
 	// payNeed is the payload list's longest positive content (see
 	// bufList.need).
 	payNeed     []byte
@@ -224,6 +230,7 @@ func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
 			e.txRules = append(e.txRules, r)
 		}
 	}
+	e.buildPrefilter()
 	return e, nil
 }
 
@@ -802,6 +809,57 @@ func fallbackPCRE(arg, sticky string) (*sigparse.PCRE, bool) {
 		}
 	}
 	return pc, true
+}
+
+// pfBuf is an HTTP buffer the prefilter has patterns for.
+type pfBuf struct {
+	id   int
+	name string
+	buf  http1.Buffer
+}
+
+// buildPrefilter gives matcher/prefilter one needed content per rule: the
+// payload need of packet/stream rules, the longest need among the plain
+// (untransformed, single) HTTP lists of transaction rules. A rule whose
+// pattern is absent cannot match, so skipping it keeps every verdict.
+func (e *Engine) buildPrefilter() {
+	var pats []prefilter.Pattern
+	for _, r := range e.rules {
+		if !r.isTx {
+			if len(r.payNeed) > 0 {
+				pats = append(pats, prefilter.Pattern{Rule: r.idx, Buffer: "", Bytes: r.payNeed, Nocase: r.payNeedFold})
+				r.pfPay = true
+			}
+			continue
+		}
+		var best *bufList
+		for i := range r.bufs {
+			b := &r.bufs[i]
+			if b.multi || len(b.transforms) > 0 || len(b.need) == 0 {
+				continue
+			}
+			if best == nil || len(b.need) > len(best.need) {
+				best = b
+			}
+		}
+		if best != nil {
+			pats = append(pats, prefilter.Pattern{Rule: r.idx, Buffer: best.name, Bytes: best.need, Nocase: best.needFold})
+			r.pfTx = true
+		}
+	}
+	e.pfPayload = -1
+	if len(pats) == 0 {
+		return
+	}
+	e.pf = prefilter.New(len(e.rules), pats)
+	for id, name := range e.pf.Buffers() {
+		if name == "" {
+			e.pfPayload = id
+			continue
+		}
+		b, _ := http1.LookupBuffer(name)
+		e.pfBufs = append(e.pfBufs, pfBuf{id: id, name: name, buf: b})
+	}
 }
 
 // needed returns the longest content a list cannot match without: a

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sigtool/sigtool/matcher/prefilter"
 	"github.com/sigtool/sigtool/pcaps"
 	"github.com/sigtool/sigtool/pcaps/http1"
 )
@@ -106,8 +107,9 @@ type scanner struct {
 	mbufs  [][]byte // buffer inspected by each recorded match (views)
 	mnames []string // and its name
 	thresh map[threshKey]*threshState
-	hdr    []byte // scratch for multi-buffer instances
-	tbuf   []byte // scratch for transformed buffers
+	pfs    *prefilter.Scratch // nil without a prefilter
+	hdr    []byte             // scratch for multi-buffer instances
+	tbuf   []byte             // scratch for transformed buffers
 
 	// memo caches address-set verdicts for the two most recent addresses.
 	memoIP   [2]netip.Addr
@@ -116,8 +118,8 @@ type scanner struct {
 }
 
 func (e *Engine) scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
-	sc := &scanner{e: e, emit: emit, ctx: ctx, thresh: map[threshKey]*threshState{}}
-	sc.stats.PerSID = map[int]int{}
+	sc := newScanner(e, emit)
+	sc.ctx = ctx
 	pcfg := pcaps.Config{Midstream: e.cfg.Midstream, Inline: e.cfg.Inline, NoChecksum: e.cfg.NoChecksum}
 	ps, err := pcaps.Process(ctx, r, name, pcfg, sc)
 	sc.stats.Packets = ps.Packets
@@ -125,6 +127,15 @@ func (e *Engine) scan(ctx context.Context, r io.Reader, name string, emit func(*
 	sc.stats.Flows = ps.Flows
 	sc.stats.HTTPTransactions = ps.HTTPTransactions
 	return sc.stats, err
+}
+
+func newScanner(e *Engine, emit func(*Alert)) *scanner {
+	sc := &scanner{e: e, emit: emit, thresh: map[threshKey]*threshState{}}
+	if e.pf != nil {
+		sc.pfs = e.pf.NewScratch()
+	}
+	sc.stats.PerSID = map[int]int{}
+	return sc
 }
 
 func (sc *scanner) flowState(f *pcaps.Flow) *flowState {
@@ -276,8 +287,19 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	// packet as well: detect-bytetest-02 alerts on it and again on the
 	// stream at flow end.)
 
+	// One multi-pattern pass over the payload and the stream instead of a
+	// search per rule.
+	pf := sc.pfs != nil && sc.e.pfPayload >= 0
+	if pf {
+		sc.pfs.Reset()
+		sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, p.Payload)
+		sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, stream)
+	}
 	for _, r := range sc.e.rules {
 		if r.isTx {
+			continue
+		}
+		if r.pfPay && pf && !sc.pfs.Found(r.idx) {
 			continue
 		}
 		if pseudo && (len(r.payload) == 0 || r.requirePacket) {
@@ -390,7 +412,28 @@ func (sc *scanner) inspectStream(r *rule, fs *flowState, d int) bool {
 func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool, src, dst netip.Addr, sport, dport uint16, established bool) {
 	for _, ts := range fs.txs {
 		pr := ts.tx.Progress()
+		pf := sc.pfs != nil && len(sc.e.pfBufs) > 0
+		if pf {
+			sc.pfs.Reset()
+			for _, b := range sc.e.pfBufs {
+				bufToSrv := toSrv
+				if s, c := bufDirections(b.buf); s && !c {
+					bufToSrv = true
+				} else if c && !s {
+					bufToSrv = false
+				}
+				if data, ok := txBuffer(ts.tx, b.buf, bufToSrv); ok {
+					sc.e.pf.Scan(sc.pfs, b.id, data)
+				}
+			}
+		}
 		for _, r := range sc.e.txRules {
+			if r.pfTx && pf && !sc.pfs.Found(r.idx) {
+				// Its needed content is absent (so far): not a
+				// candidate, and not done either, as Suricata's
+				// prefilter leaves it for the next inspection.
+				continue
+			}
 			if ts.isDone(r.txIdx, toSrv) {
 				continue
 			}

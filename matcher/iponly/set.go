@@ -167,22 +167,33 @@ func toSet(n *Addr) set {
 	case n == nil || n.Any:
 		s = full()
 	case n.IsList:
+		// Gather every item's ranges and normalize once: ET's lists
+		// have hundreds of items.
 		var pos, neg set
 		hasPos := false
 		for _, it := range n.List {
+			dst := &pos
+			var is set
 			if it.Neg {
 				inner := *it
 				inner.Neg = false
-				neg = union(neg, toSet(&inner))
-				continue
+				is, dst = toSet(&inner), &neg
+			} else {
+				hasPos = true
+				is = toSet(it)
 			}
-			hasPos = true
-			pos = union(pos, toSet(it))
+			dst.v4 = append(dst.v4, is.v4...)
+			dst.v6 = append(dst.v6, is.v6...)
 		}
+		pos.v4, pos.v6 = normalize(pos.v4), normalize(pos.v6)
+		neg.v4, neg.v6 = normalize(neg.v4), normalize(neg.v6)
 		if !hasPos {
 			pos = full()
 		}
-		s = subtract(pos, neg)
+		if len(neg.v4)+len(neg.v6) > 0 {
+			pos = subtract(pos, neg)
+		}
+		s = pos
 	default:
 		s = prefixSet(n.Prefix)
 	}

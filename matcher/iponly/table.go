@@ -94,6 +94,7 @@ func buildPieces(rules []int32, ranges [][]rng) pieces {
 	})
 	var p pieces
 	intern := map[string]uint32{}
+	single := map[int32]uint32{}
 	active := map[int32]int{}
 	var cur []int32
 	var sb strings.Builder
@@ -111,16 +112,26 @@ func buildPieces(rules []int32, ranges [][]rng) pieces {
 			cur = append(cur, r)
 		}
 		slices.Sort(cur)
-		sb.Reset()
-		for _, r := range cur {
-			sb.WriteString(strconv.Itoa(int(r)))
-			sb.WriteByte(',')
-		}
-		id, ok := intern[sb.String()]
-		if !ok {
-			id = uint32(len(p.pool))
-			intern[sb.String()] = id
-			p.pool = append(p.pool, slices.Clone(cur))
+		var id uint32
+		var ok bool
+		if len(cur) == 1 {
+			// Most pieces of IP lists belong to one rule: no key string.
+			if id, ok = single[cur[0]]; !ok {
+				id = uint32(len(p.pool))
+				single[cur[0]] = id
+				p.pool = append(p.pool, slices.Clone(cur))
+			}
+		} else {
+			sb.Reset()
+			for _, r := range cur {
+				sb.WriteString(strconv.Itoa(int(r)))
+				sb.WriteByte(',')
+			}
+			if id, ok = intern[sb.String()]; !ok {
+				id = uint32(len(p.pool))
+				intern[sb.String()] = id
+				p.pool = append(p.pool, slices.Clone(cur))
+			}
 		}
 		if n := len(p.lists); n > 0 && p.lists[n-1] == id {
 			continue // same rules as the previous piece

@@ -64,16 +64,16 @@ measure() {
 echo "# sigtool benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (+ uncommitted changes)')"
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# capture: $size requested, $bytes bytes in 2 files, seed $seed"
-printf '%-18s %5s %9s %9s %8s %9s %9s %9s %9s %8s\n' ruleset cores load_s wall_s cpu_s MB/s_wall MB/s_core Mb/s_core rss_MiB alerts
+printf '%-18s %5s %9s %10s %9s %8s %9s %9s %9s %9s %8s\n' ruleset cores load_s load_cpu_s wall_s cpu_s MB/s_wall MB/s_core Mb/s_core rss_MiB alerts
 for s in $sets; do
 	read -r lw lc _ _ < <(measure 1 --rules "$shared/rulesets/$s" "$tmp/empty.pcap")
 	for p in 1 2; do
 		read -r w c r a < <(measure "$p" --rules "$shared/rulesets/$s" "$tmp/mix")
 		awk -v s="$s" -v p="$p" -v lw="$lw" -v lc="$lc" -v w="$w" -v c="$c" -v r="$r" -v a="$a" -v b="$bytes" 'BEGIN {
 			sw = w - lw; sc = c - lc; if (sw < 0.01) sw = 0.01; if (sc < 0.01) sc = 0.01
-			printf "%-18s %5d %9.2f %9.2f %8.2f %9.1f %9.1f %9.1f %9.0f %8d\n", s, p, lw, w, c, b/1e6/sw, b/1e6/sc, b*8/1e6/sc, r/1024, a
+			printf "%-18s %5d %9.2f %10.2f %9.2f %8.2f %9.1f %9.1f %9.1f %9.0f %8d\n", s, p, lw, lc, w, c, b/1e6/sw, b/1e6/sc, b*8/1e6/sc, r/1024, a
 		}'
 	done
 done
-echo "# load_s: wall time of sigtool test over an empty capture (load+compile, CPU $lc s for the last set)"
+echo "# load_s, load_cpu_s: wall and CPU time of sigtool test over an empty capture (rule load + compile)"
 echo "# MB/s_wall: capture bytes / (wall - load_s); MB/s_core and Mb/s_core: bytes / (CPU - load CPU)"

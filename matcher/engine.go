@@ -305,18 +305,13 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		if pseudo && (len(r.payload) == 0 || r.requirePacket) {
 			continue
 		}
-		if !sc.headerMatch(r, p, proto, src, dst, sport, dport, appHTTP, p.IPVersion != 0 || pseudo) {
+		// IP-only rules look at the first packet of each direction of a
+		// flow only: skip them before their (often long) address lists.
+		if r.ipOnly && (pseudo || fs != nil && fs.ipOnlyDone[d]) {
 			continue
 		}
-		if r.ipOnly {
-			if fs != nil {
-				if fs.ipOnlyDone[d] && !pseudo {
-					continue
-				}
-			}
-			if pseudo {
-				continue
-			}
+		if !sc.headerMatch(r, p, proto, src, dst, sport, dport, appHTTP, p.IPVersion != 0 || pseudo) {
+			continue
 		}
 		if !flowMatch(r, toSrv, established, pseudo) {
 			continue

@@ -37,11 +37,25 @@ type Prefilter struct {
 // normally give one). Patterns with empty Bytes are ignored (the rule
 // then counts as having none).
 func New(nrules int, pats []Pattern) *Prefilter {
+	return NewExcept(nrules, pats, nil)
+}
+
+// NewExcept is New for a caller that finds some rules another way (the
+// IP-only table of package iponly): rules for which except returns true are
+// never candidates here, and their patterns are ignored. Merge their own
+// candidates with CandidatesWith.
+func NewExcept(nrules int, pats []Pattern, except func(rule int) bool) *Prefilter {
 	p := &Prefilter{nrules: nrules, hasPat: make([]bool, nrules)}
+	skip := make([]bool, nrules)
+	if except != nil {
+		for i := range skip {
+			skip[i] = except(i)
+		}
+	}
 	byName := map[string]int{}
 	var perBuf [][]Pattern
 	for _, pt := range pats {
-		if len(pt.Bytes) == 0 || pt.Rule < 0 || pt.Rule >= nrules {
+		if len(pt.Bytes) == 0 || pt.Rule < 0 || pt.Rule >= nrules || skip[pt.Rule] {
 			continue
 		}
 		id, ok := byName[pt.Buffer]
@@ -58,7 +72,7 @@ func New(nrules int, pats []Pattern) *Prefilter {
 		p.autos = append(p.autos, build(ps))
 	}
 	for i, h := range p.hasPat {
-		if !h {
+		if !h && !skip[i] {
 			p.always = append(p.always, int32(i))
 		}
 	}
@@ -94,8 +108,9 @@ func (p *Prefilter) Always() []int32 { return p.always }
 type Scratch struct {
 	mark []uint32 // mark[rule] == gen: rule found in this round
 	gen  uint32
-	hits []int32
-	out  []int32
+	hits  []int32
+	merge []int32
+	out   []int32
 }
 
 // NewScratch returns a scratch sized for p.
@@ -131,9 +146,35 @@ func (p *Prefilter) Scan(s *Scratch, buf int, data []byte) {
 // the rules that have no pattern, ascending and without duplicates. The
 // slice belongs to s and is valid until the next Candidates call.
 func (p *Prefilter) Candidates(s *Scratch) []int32 {
+	return p.CandidatesWith(s, nil)
+}
+
+// CandidatesWith is Candidates merged with extra, an ascending list of
+// rules found another way (iponly.Table.Lookup), so the caller evaluates
+// one ascending list. Rules in extra must not also be candidates here
+// (see NewExcept).
+func (p *Prefilter) CandidatesWith(s *Scratch, extra []int32) []int32 {
 	slices.Sort(s.hits)
 	out := s.out[:0]
 	a, h := p.always, s.hits
+	if len(extra) > 0 {
+		// Merge the hits with extra first, into the tail of out's
+		// backing array via a second scratch slice.
+		m := s.merge[:0]
+		for len(h) > 0 && len(extra) > 0 {
+			if h[0] < extra[0] {
+				m = append(m, h[0])
+				h = h[1:]
+			} else {
+				m = append(m, extra[0])
+				extra = extra[1:]
+			}
+		}
+		m = append(m, h...)
+		m = append(m, extra...)
+		s.merge = m
+		h = m
+	}
 	for len(a) > 0 && len(h) > 0 {
 		if a[0] < h[0] {
 			out = append(out, a[0])

@@ -153,3 +153,26 @@ func ExamplePrefilter() {
 	fmt.Println(p.Candidates(s)) // rule 2 has no pattern
 	// Output: [0 2]
 }
+
+func TestExceptAndWith(t *testing.T) {
+	pats := []Pattern{{Rule: 0, Bytes: []byte("abc")}, {Rule: 3, Bytes: []byte("abc")}}
+	// Rules 1 and 3 are found elsewhere; 2 has no pattern.
+	p := NewExcept(5, pats, func(i int) bool { return i == 1 || i == 3 })
+	s := p.NewScratch()
+	s.Reset()
+	p.Scan(s, 0, []byte("xxabcxx"))
+	if got, want := p.CandidatesWith(s, []int32{1, 3}), []int32{0, 1, 2, 3, 4}; !slices.Equal(got, want) {
+		t.Errorf("CandidatesWith = %v, want %v", got, want)
+	}
+	s.Reset()
+	p.Scan(s, 0, []byte("xxabxx"))
+	if got, want := p.CandidatesWith(s, nil), []int32{2, 4}; !slices.Equal(got, want) {
+		t.Errorf("CandidatesWith(nil) = %v, want %v", got, want)
+	}
+	if got := p.CandidatesWith(s, []int32{1}); !slices.Equal(got, []int32{1, 2, 4}) {
+		t.Errorf("CandidatesWith([1]) = %v", got)
+	}
+	if n := testing.AllocsPerRun(50, func() { s.Reset(); p.Scan(s, 0, []byte("abc")); p.CandidatesWith(s, []int32{1, 3}) }); n != 0 {
+		t.Errorf("CandidatesWith allocates %v times", n)
+	}
+}

@@ -106,8 +106,8 @@ func (p *Prefilter) Always() []int32 { return p.always }
 // Scratch is the per-scan state of candidate collection. It is reused
 // across packets: after its first uses it does not allocate.
 type Scratch struct {
-	mark []uint32 // mark[rule] == gen: rule found in this round
-	gen  uint32
+	mark  []uint32 // mark[rule] == gen: rule found in this round
+	gen   uint32
 	hits  []int32
 	merge []int32
 	out   []int32

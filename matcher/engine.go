@@ -423,16 +423,41 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			}
 		}
 		for _, r := range sc.e.txRules {
-			if r.pfTx && pf && !sc.pfs.Found(r.idx) {
-				// Its needed content is absent (so far): not a
-				// candidate, and not done either, as Suricata's
-				// prefilter leaves it for the next inspection.
-				continue
-			}
 			if ts.isDone(r.txIdx, toSrv) {
 				continue
 			}
 			if toSrv && !r.txToSrv || !toSrv && !r.txToCli {
+				continue
+			}
+			// Wait until every buffer the rule inspects is final.
+			ready := pseudo
+			if !ready {
+				ready = true
+				for i := range r.bufs {
+					b := &r.bufs[i]
+					bufToSrv := toSrv
+					s, c := bufDirections(b.buf)
+					if s && !c {
+						bufToSrv = true
+					} else if c && !s {
+						bufToSrv = false
+					}
+					if !pr.Has(b.buf.Progress(bufToSrv)) {
+						ready = false
+						break
+					}
+				}
+			}
+			if r.pfTx && pf && !sc.pfs.Found(r.idx) {
+				// Its needed content is absent: not a candidate. Once
+				// the buffers are final it never will be, so the rule
+				// is done with this transaction.
+				if ready {
+					ts.setDone(r.txIdx, toSrv)
+				}
+				continue
+			}
+			if !ready {
 				continue
 			}
 			if !sc.headerMatch(r, p, pcaps.ProtoTCP, src, dst, sport, dport, true, true) {
@@ -442,25 +467,6 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				continue
 			}
 			if !packetKeywords(r, p, pseudo) || r.streamSize != nil && !r.streamSize.match(fs) {
-				continue
-			}
-			// Wait until every buffer the rule inspects is final.
-			ready := true
-			for i := range r.bufs {
-				b := &r.bufs[i]
-				bufToSrv := toSrv
-				s, c := bufDirections(b.buf)
-				if s && !c {
-					bufToSrv = true
-				} else if c && !s {
-					bufToSrv = false
-				}
-				if !pr.Has(b.buf.Progress(bufToSrv)) {
-					ready = false
-					break
-				}
-			}
-			if !ready && !pseudo {
 				continue
 			}
 			if !sc.flowbitsMatch(r, fs) {

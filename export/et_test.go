@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sigtool/sigtool/internal/golden"
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 	"github.com/sigtool/sigtool/sigparse"
 )
@@ -88,7 +89,7 @@ func TestBundle(t *testing.T) {
 	assert.Equal(t, 0, b.Lint.Summary.Errors+b.Lint.Summary.Warnings, "%v", b.Lint.Diagnostics)
 
 	md := bytes.ReplaceAll([]byte(b.Markdown()), []byte(benign), []byte("BENIGN"))
-	golden(t, "et/report.md", md)
+	golden.Check(t, "testdata/et/report.md", md)
 
 	for _, name := range []string{"bundle.tar.gz", "bundle.zip"} {
 		var buf bytes.Buffer

@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,26 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sigtool/sigtool/internal/golden"
 	"github.com/sigtool/sigtool/sigparse"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./export -run %s -update to create it", t.Name())
-	if !bytes.Equal(want, got) {
-		// assert.Equal on strings prints a line diff.
-		assert.Equal(t, string(want), string(got), "%s differs; if the change is right, rerun with -update", path)
-	}
-}
 
 func parseFile(t *testing.T, path string) []*sigparse.Rule {
 	t.Helper()
@@ -59,8 +41,8 @@ func TestTranslateGolden(t *testing.T) {
 				require.NoError(t, tr.WriteRuleset(&out, "test"))
 				require.NoError(t, tr.WriteVerdicts(&table))
 				ext := map[Format]string{IPTables: ".iptables", NFTables: ".nft"}[f]
-				golden(t, "translate/"+base+ext, out.Bytes())
-				golden(t, "translate/"+base+ext+".verdicts", table.Bytes())
+				golden.Check(t, "testdata/translate/"+base+ext, out.Bytes())
+				golden.Check(t, "testdata/translate/"+base+ext+".verdicts", table.Bytes())
 			})
 		}
 	}

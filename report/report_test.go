@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,25 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sigtool/sigtool/internal/golden"
 	"github.com/sigtool/sigtool/internal/sharedtest"
 	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/sigparse"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), string(got), "golden %s differs (go test -update rewrites it)", path)
-}
 
 func httpAlert() *matcher.Alert {
 	return &matcher.Alert{
@@ -70,7 +54,7 @@ func TestEVEGolden(t *testing.T) {
 	for i, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		assert.True(t, json.Valid([]byte(line)), "line %d is not JSON: %s", i+1, line)
 	}
-	golden(t, "alerts.eve.json", b.Bytes())
+	golden.Check(t, "testdata/alerts.eve.json", b.Bytes())
 }
 
 func TestFastGolden(t *testing.T) {
@@ -78,7 +62,7 @@ func TestFastGolden(t *testing.T) {
 	for _, a := range alerts() {
 		require.NoError(t, WriteFast(&b, a))
 	}
-	golden(t, "alerts.fast.log", b.Bytes())
+	golden.Check(t, "testdata/alerts.fast.log", b.Bytes())
 }
 
 // TestEVEMatchesSuricata checks field names, nesting and value formats
@@ -223,7 +207,7 @@ func TestVerifyYAML(t *testing.T) {
 	require.Len(t, ms, 2)
 	var b bytes.Buffer
 	require.NoError(t, WriteMismatches(&b, e.Name, ms))
-	golden(t, "mismatch.txt", b.Bytes())
+	golden.Check(t, "testdata/mismatch.txt", b.Bytes())
 }
 
 func TestCheckCounts(t *testing.T) {
@@ -271,7 +255,7 @@ func TestSummaryGolden(t *testing.T) {
 	assert.Equal(t, 5, s.Alerts())
 	var b bytes.Buffer
 	require.NoError(t, s.Write(&b))
-	golden(t, "summary.txt", b.Bytes())
+	golden.Check(t, "testdata/summary.txt", b.Bytes())
 }
 
 func TestSummaryEmpty(t *testing.T) {

@@ -1,7 +1,6 @@
 package sigparse
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,22 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sigtool/sigtool/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata file name, or rewrites it with -update.
-// testify prints a diff on mismatch.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(name, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(name)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), got, "golden file %s (go test -run %s -update rewrites it)", name, t.Name())
-}
 
 // TestFormatGolden formats each testdata/fmt/*.rules file in its own
 // dialect and converted to the other three, checks the result against
@@ -44,7 +30,7 @@ func TestFormatGolden(t *testing.T) {
 			for _, e := range errs {
 				eb.WriteString(e.Error() + "\n" + Caret(e))
 			}
-			golden(t, base+".errors.golden", eb.String())
+			golden.Check(t, base+".errors.golden", []byte(eb.String()))
 			for _, to := range []Dialect{DialectAuto, DialectSuricata, DialectSnort2, DialectSnort3} {
 				suffix := ".golden"
 				if to != DialectAuto {
@@ -52,10 +38,10 @@ func TestFormatGolden(t *testing.T) {
 				}
 				out, err := FormatFile(f, FormatOptions{To: to})
 				if err != nil {
-					golden(t, base+suffix, "error: "+err.Error()+"\n")
+					golden.Check(t, base+suffix, []byte("error: "+err.Error()+"\n"))
 					continue
 				}
-				golden(t, base+suffix, string(out))
+				golden.Check(t, base+suffix, out)
 				// Idempotence: the output, formatted in its own dialect,
 				// comes back unchanged.
 				g, gerrs := ParseFile("out", out, Options{Dialect: to})

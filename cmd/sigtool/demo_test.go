@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sigtool/sigtool/internal/golden"
 )
 
 // TestDemo checks the README's run command: exactly one alert, sid 1000001,
@@ -39,7 +41,7 @@ func TestDemo(t *testing.T) {
 	assert.True(t, strings.HasPrefix(ev.SrcIP, "192.168."))
 	assert.Contains(t, stdout, "benign.pcap: ordinary browsing with near misses (44 packets, 4 flows, 5 HTTP transactions):\n  no alerts\n")
 	assert.Contains(t, stdout, "Result: 1 alert on the check-in, no false positive on the benign capture.")
-	testGolden(t, "testdata/demo.golden", stdout)
+	golden.Check(t, "testdata/demo.golden", []byte(stdout))
 }
 
 // TestDemoWrite saves the demo's files and runs sigtool test on them, as

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -19,28 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sigtool/sigtool/export"
+	"github.com/sigtool/sigtool/internal/golden"
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 )
-
-// The -update flag may be registered by other test files of this package.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-// exGolden compares got with testdata/export/name, or rewrites it with -update.
-func exGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "export", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "go test ./cmd/sigtool -run %s -update creates it", t.Name())
-	assert.Equal(t, string(want), got, "%s differs (go test -update rewrites it)", path)
-}
 
 func exRun(args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
@@ -54,13 +34,13 @@ const kryptikRules = "testdata/export/kryptik.rules"
 func TestExportFirewallGolden(t *testing.T) {
 	code, out, errOut := exRun("export", "--format", "iptables", kryptikRules)
 	assert.Equal(t, exitOK, code)
-	exGolden(t, "kryptik.iptables", out)
-	exGolden(t, "kryptik.iptables.stderr", errOut)
+	golden.Check(t, "testdata/export/kryptik.iptables", []byte(out))
+	golden.Check(t, "testdata/export/kryptik.iptables.stderr", []byte(errOut))
 
 	code, out, errOut = exRun("export", "--format", "nftables", "--target", "reject", "--hook", "FORWARD", "testdata/export/anchored.rules")
 	assert.Equal(t, exitOK, code)
-	exGolden(t, "anchored.nft", out)
-	exGolden(t, "anchored.nft.stderr", errOut)
+	golden.Check(t, "testdata/export/anchored.nft", []byte(out))
+	golden.Check(t, "testdata/export/anchored.nft.stderr", []byte(errOut))
 }
 
 func TestExportJSON(t *testing.T) {
@@ -123,7 +103,7 @@ func TestExportParseError(t *testing.T) {
 	code, out, errOut := exRun("export", "--format", "iptables", "testdata/export/bad.rules")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "1:1000002")
-	exGolden(t, "bad.iptables.stderr", errOut)
+	golden.Check(t, "testdata/export/bad.iptables.stderr", []byte(errOut))
 }
 
 func TestExportET(t *testing.T) {
@@ -180,7 +160,7 @@ func TestIptablesFake(t *testing.T) {
 
 	code, out, _ = exRun("iptables", "status")
 	assert.Equal(t, exitOK, code)
-	exGolden(t, "status.txt", out)
+	golden.Check(t, "testdata/export/status.txt", []byte(out))
 
 	code, out, _ = exRun("iptables", "status", "--json")
 	assert.Equal(t, exitOK, code)
@@ -202,7 +182,7 @@ func TestIptablesDryRun(t *testing.T) {
 	withFirewall(t, nil, errors.New("iptables not found: install iptables (apt-get install iptables)"))
 	code, out, errOut := exRun("iptables", "apply", "--dry-run", "--chain", "IDS", "--hook", "FORWARD", "testdata/export/anchored.rules")
 	require.Equal(t, exitOK, code, errOut)
-	exGolden(t, "dry-run.txt", out)
+	golden.Check(t, "testdata/export/dry-run.txt", []byte(out))
 	assert.True(t, strings.HasPrefix(errOut, "sigtool iptables apply: iptables not found: install iptables (apt-get install iptables); the dry run starts from empty tables\n"), errOut)
 
 	code, out, _ = exRun("iptables", "remove", "--dry-run")

@@ -4,46 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sigtool/sigtool/internal/golden"
 )
-
-// The -update flag may be declared by another test file of this package;
-// register it only when nobody has (package-level flag.Bool calls run
-// before init functions).
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata")
-	}
-}
-
-func lintUpdating() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	return ok && g.Get() == true
-}
-
-// lintGolden compares got with testdata/lint/name or rewrites it with -update.
-func lintGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "lint", name)
-	if lintUpdating() {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./cmd/sigtool -run Lint -update to create it")
-	assert.Equal(t, string(want), got, "%s differs; rerun with -update and review the diff", path)
-}
 
 func runLint(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -62,8 +31,8 @@ func TestLintIssue2(t *testing.T) {
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "testdata/lint/issue2.rules:1:209: error: sid must be a positive integer, got \"x\" [sid-invalid]")
 	assert.Contains(t, out, "reference:url, has an empty value [reference-malformed]")
-	lintGolden(t, "issue2.txt", out)
-	lintGolden(t, "issue2.stderr", errOut)
+	golden.Check(t, "testdata/lint/issue2.txt", []byte(out))
+	golden.Check(t, "testdata/lint/issue2.stderr", []byte(errOut))
 }
 
 func TestLintFormats(t *testing.T) {
@@ -76,7 +45,7 @@ func TestLintFormats(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(out), &doc), "one JSON document")
 			// The SARIF log names sigtool's version, which differs per build.
 			out = strings.Replace(out, `"version": "`+sigtoolVersion()+`"`, `"version": "VERSION"`, 1)
-			lintGolden(t, "formats."+format, out)
+			golden.Check(t, "testdata/lint/formats."+format, []byte(out))
 		})
 	}
 }
@@ -136,7 +105,7 @@ func TestLintVar(t *testing.T) {
 func TestLintList(t *testing.T) {
 	code, out, _ := runLint(t, "", "--list")
 	assert.Equal(t, exitOK, code)
-	lintGolden(t, "list.txt", out)
+	golden.Check(t, "testdata/lint/list.txt", []byte(out))
 }
 
 func TestLintUsageErrors(t *testing.T) {

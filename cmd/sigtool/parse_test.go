@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,28 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sigtool/sigtool/internal/golden"
 )
-
-// The -update flag may be declared by another test file of this package;
-// register it only when nobody has.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata")
-	}
-}
-
-// parseGolden compares got with testdata/parse/name or rewrites it with -update.
-func parseGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "parse", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./cmd/sigtool -run %s -update to create it", t.Name())
-	assert.Equal(t, string(want), got, "%s differs; rerun with -update and review the diff", path)
-}
 
 func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -52,7 +32,7 @@ func TestParseIssue2(t *testing.T) {
 	code, out, errs := runCmd(t, kryptikRule+"\n", "parse", "-")
 	assert.Equal(t, exitFindings, code)
 	assert.Equal(t, "-:1:1: sid 0 snort2 \"ET TROJAN Win32/Kryptik.ABUD Checkin\"\n", out)
-	parseGolden(t, "issue2.stderr", errs)
+	golden.Check(t, "testdata/parse/issue2.stderr", []byte(errs))
 	assert.Contains(t, errs, "-:1:209: sid must be a positive integer, got \"x\"")
 
 	code, out, _ = runCmd(t, kryptikRule+"\n", "parse", "--format", "json", "-")
@@ -75,7 +55,7 @@ func TestParseIssue2(t *testing.T) {
 func TestParseText(t *testing.T) {
 	code, out, errs := runCmd(t, "", "parse", "testdata/parse/mixed.rules", "testdata/parse/dir")
 	assert.Equal(t, exitOK, code)
-	parseGolden(t, "text.stdout", out)
+	golden.Check(t, "testdata/parse/text.stdout", []byte(out))
 	assert.Equal(t, "3 files, 9 rules (2 disabled), 0 errors\n", errs)
 }
 
@@ -83,7 +63,7 @@ func TestParseJSON(t *testing.T) {
 	code, out, errs := runCmd(t, "", "parse", "--format", "json", "testdata/parse/mixed.rules")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, errs)
-	parseGolden(t, "mixed.jsonl", out)
+	golden.Check(t, "testdata/parse/mixed.jsonl", []byte(out))
 }
 
 // TestParseFmtRoundTrip checks the promise of `parse --format json`: the
@@ -148,7 +128,7 @@ func TestFmtStdout(t *testing.T) {
 	code, out, errs := runCmd(t, "", "fmt", "testdata/parse/mixed.rules")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, errs)
-	parseGolden(t, "mixed.fmt", out)
+	golden.Check(t, "testdata/parse/mixed.fmt", []byte(out))
 	// Idempotent on its own output.
 	code, again, _ := runCmd(t, out, "fmt", "-")
 	assert.Equal(t, exitOK, code)
@@ -159,7 +139,7 @@ func TestFmtToSuricata(t *testing.T) {
 	code, out, errs := runCmd(t, "", "fmt", "--to", "suricata", "testdata/parse/mixed.rules")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, errs)
-	parseGolden(t, "mixed.to-suricata", out)
+	golden.Check(t, "testdata/parse/mixed.to-suricata", []byte(out))
 	assert.Contains(t, out, `http.uri; content:"/admin/"; nocase;`)
 	assert.NotContains(t, out, "http_uri")
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -14,34 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sigtool/sigtool/internal/golden"
 	"github.com/sigtool/sigtool/internal/sharedtest"
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 )
-
-// The -update flag may also be registered by other test files of this
-// package; register it once and read it by name.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
-func testUpdating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// testGolden compares got with the file at path, or rewrites it with -update.
-func testGolden(t *testing.T, path string, got string) {
-	t.Helper()
-	if testUpdating() {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "go test -update creates it")
-	assert.Equal(t, string(want), got, "%s differs (go test -update rewrites it)", path)
-}
 
 // runTestCLI runs sigtool with args and returns exit code, stdout and stderr.
 func runTestCLI(t *testing.T, terminal bool, args ...string) (int, string, string) {
@@ -80,14 +55,7 @@ func testCaptures(t *testing.T) map[string][]byte {
 // generators write, so they cannot drift from the code that documents them.
 func TestTestdataCaptures(t *testing.T) {
 	for name, data := range testCaptures(t) {
-		path := filepath.Join(testdataDir, name)
-		if testUpdating() {
-			require.NoError(t, os.WriteFile(path, data, 0o644))
-			continue
-		}
-		have, err := os.ReadFile(path)
-		require.NoError(t, err)
-		assert.True(t, bytes.Equal(have, data), "%s is not what the generator writes; go test -update", path)
+		golden.Check(t, filepath.Join(testdataDir, name), data)
 	}
 }
 
@@ -97,7 +65,7 @@ func TestTestFormats(t *testing.T) {
 			code, stdout, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--format", format)
 			assert.Equal(t, exitOK, code, stderr)
 			assert.Empty(t, stderr)
-			testGolden(t, filepath.Join(testdataDir, "kryptik."+format+".golden"), stdout)
+			golden.Check(t, filepath.Join(testdataDir, "kryptik."+format+".golden"), []byte(stdout))
 		})
 	}
 }
@@ -174,7 +142,7 @@ func TestTestMixedRules(t *testing.T) {
 				assert.Contains(t, stdout, "dns.query")
 			}
 			assert.Contains(t, stdout, "1000001")
-			testGolden(t, filepath.Join(testdataDir, "mixed."+format+".golden"), stdout+"--- stderr\n"+stderr)
+			golden.Check(t, filepath.Join(testdataDir, "mixed."+format+".golden"), []byte(stdout+"--- stderr\n"+stderr))
 		})
 	}
 }
@@ -192,7 +160,7 @@ func TestTestExpect(t *testing.T) {
 		t.Run(tt.file, func(t *testing.T) {
 			code, _, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--expect", filepath.Join(testdataDir, tt.file))
 			assert.Equal(t, tt.code, code, stderr)
-			testGolden(t, filepath.Join(testdataDir, strings.TrimSuffix(tt.file, filepath.Ext(tt.file))+".stderr.golden"), stderr)
+			golden.Check(t, filepath.Join(testdataDir, strings.TrimSuffix(tt.file, filepath.Ext(tt.file))+".stderr.golden"), []byte(stderr))
 		})
 	}
 }

@@ -3,30 +3,15 @@ package lint
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/sigtool/sigtool/internal/golden"
 	"github.com/sigtool/sigtool/sigparse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	assert.Equal(t, string(want), string(got), "%s differs; run go test ./sigparse/lint -update and review the diff", path)
-}
 
 func goldenResult(t *testing.T) *Result {
 	t.Helper()
@@ -40,13 +25,13 @@ func goldenResult(t *testing.T) *Result {
 func TestGoldenText(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, goldenResult(t).WriteText(&b))
-	golden(t, "golden.txt", b.Bytes())
+	golden.Check(t, "testdata/golden.txt", b.Bytes())
 }
 
 func TestGoldenJSON(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, goldenResult(t).WriteJSON(&b))
-	golden(t, "golden.json", b.Bytes())
+	golden.Check(t, "testdata/golden.json", b.Bytes())
 
 	// The document reads back into the same result.
 	var back Result
@@ -63,7 +48,7 @@ func TestGoldenJSON(t *testing.T) {
 func TestGoldenSARIF(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, goldenResult(t).WriteSARIF(&b, SARIFOptions{ToolVersion: "test"}))
-	golden(t, "golden.sarif", b.Bytes())
+	golden.Check(t, "testdata/golden.sarif", b.Bytes())
 }
 
 // The analyst's rule of issue 2: an error at the x of sid:x (line 1,

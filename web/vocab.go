@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/sigtool/sigtool/rulesets"
+	"github.com/sigtool/sigtool/sigparse/lint"
 )
 
 // vocabulary is what the draft form offers in its pickers. It is built
@@ -28,18 +29,11 @@ type metaField struct {
 	Placeholder string
 }
 
-// etCategories are the "ET <CATEGORY>" msg prefixes lint's ET style
-// accepts, plus TROJAN: retired in favour of MALWARE (lint says so) but
-// still in drafts such as the Kryptik example, which must load into the
-// picker. Keep in step with sigparse/lint/et.go, which does not export it.
-var etCategories = []string{
-	"3CORESec", "ACTIVEX", "ADWARE_PUP", "ATTACK_RESPONSE", "CHAT", "CINS", "CNC", "COINMINER",
-	"COMPROMISED", "CURRENT_EVENTS", "DELETED", "DNS", "DOS", "DROP", "EXPLOIT", "EXPLOIT_KIT", "FTP",
-	"GAMES", "HUNTING", "ICMP", "ICMP_INFO", "IMAP", "INAPPROPRIATE", "INFO", "JA3", "MALWARE", "MISC",
-	"MOBILE_MALWARE", "NETBIOS", "P2P", "PHISHING", "POLICY", "POP3", "RPC", "SCADA", "SCAN", "SHELLCODE",
-	"SMTP", "SNMP", "SQL", "TELNET", "TFTP", "TOR", "TROJAN", "USER_AGENTS", "VOIP", "WEB_CLIENT",
-	"WEB_SERVER", "WEB_SPECIFIC_APPS", "WORM",
-}
+// retiredCategories are categories lint no longer accepts in a new msg
+// (TROJAN was folded into MALWARE, and lint says so) that the picker still
+// offers, so that older drafts such as the Kryptik example load with their
+// category.
+var retiredCategories = []string{"TROJAN"}
 
 // buffers are Suricata 7 sticky buffers, payload first.
 var buffers = []bufferChoice{
@@ -69,15 +63,15 @@ var buffers = []bufferChoice{
 	{"tls.sni", "tls.sni"},
 }
 
-// etMeta are the metadata keys of the ET style guide with their
-// vocabularies where the guide fixes one.
+// etMeta are the metadata keys of the ET style guide the form offers, in
+// the form's order. Keys with a closed vocabulary take it from lint (so the
+// picker offers exactly what lint accepts); the others are free text.
 var etMeta = []metaField{
-	{Key: "attack_target", Values: []string{"Client_Endpoint", "Client_and_Server", "Any", "Server", "Web_Server", "Mobile_Client",
-		"Networking_Equipment", "IoT", "ICS", "SMTP_Server", "SMB_Client", "SMB_Server", "DNS_Server", "FTP_Server", "SQL_Server", "Linux_Unix"}},
-	{Key: "deployment", Values: []string{"Perimeter", "Internal", "Datacenter", "SSLDecrypt", "Internet", "alert_only"}},
-	{Key: "signature_severity", Values: []string{"Informational", "Minor", "Major", "Critical"}},
-	{Key: "confidence", Values: []string{"Low", "Medium", "High"}},
-	{Key: "performance_impact", Values: []string{"Low", "Moderate", "Significant"}},
+	{Key: "attack_target"},
+	{Key: "deployment"},
+	{Key: "signature_severity"},
+	{Key: "confidence"},
+	{Key: "performance_impact"},
 	{Key: "malware_family", Placeholder: "Kryptik"},
 	{Key: "affected_product", Placeholder: "Windows_XP_Vista_7_8_10_Server_32_64_Bit"},
 	{Key: "created_at", Placeholder: "2024_04_01"},
@@ -89,9 +83,13 @@ func newVocabulary() vocabulary {
 	v := vocabulary{
 		Actions:    []string{"alert", "drop", "reject", "pass"},
 		Protocols:  []string{"http", "tcp", "udp", "icmp", "ip", "dns", "tls", "smtp", "ftp"},
-		Categories: etCategories,
+		Categories: append(lint.ETCategories(), retiredCategories...),
 		Buffers:    buffers,
-		Meta:       etMeta,
+	}
+	sort.Strings(v.Categories)
+	for _, m := range etMeta {
+		m.Values, _ = lint.ETMetadataValues(m.Key)
+		v.Meta = append(v.Meta, m)
 	}
 	for name, value := range rulesets.DefaultVars() {
 		if rulesets.IsDefaultPortVar(name) {

@@ -203,3 +203,34 @@ func TestCustomVars(t *testing.T) {
 	assert.Equal(t, []string{"var-undefined"}, codes(Check([]*sigparse.File{f}, Options{})))
 	assert.Empty(t, codes(Check([]*sigparse.File{f}, Options{Vars: map[string]string{"LAB_NET": "10.0.0.0/8"}})))
 }
+
+// The exported ET vocabularies are what the checks accept: every category
+// passes et-msg-prefix, every listed metadata value passes et-metadata-value,
+// and a free-text key has no list.
+func TestETVocabularyAccessors(t *testing.T) {
+	cats := ETCategories()
+	require.NotEmpty(t, cats)
+	assert.IsNonDecreasing(t, cats)
+	assert.Contains(t, cats, "MALWARE")
+	assert.NotContains(t, cats, "TROJAN", "retired categories are not offered")
+	for _, c := range cats {
+		res := lintSrc(t, with(t, "ET MALWARE Kryptik", "ET "+c+" Kryptik")+"\n", StyleET)
+		assert.Empty(t, codes(res), "category %s", c)
+	}
+	cats[0] = "changed"
+	assert.NotEqual(t, "changed", ETCategories()[0], "callers get their own copy")
+
+	for _, key := range []string{"attack_target", "deployment", "signature_severity", "confidence", "performance_impact", "deprecation_reason", "tls_state"} {
+		values, ok := ETMetadataValues(key)
+		require.True(t, ok, key)
+		require.NotEmpty(t, values, key)
+		for _, v := range values {
+			res := lintSrc(t, with(t, "updated_at 2024_04_01", "updated_at 2024_04_01, "+key+" "+v)+"\n", StyleET)
+			assert.Empty(t, codes(res), "%s %s", key, v)
+		}
+	}
+	for _, key := range []string{"malware_family", "created_at", "no_such_key"} {
+		_, ok := ETMetadataValues(key)
+		assert.False(t, ok, key)
+	}
+}

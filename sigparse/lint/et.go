@@ -13,14 +13,16 @@ import (
 // ..."), from ET's published category list for the Suricata 5+ rulesets
 // and the prefixes ET Open itself uses for its IP-list rule files (CINS,
 // CNC, COMPROMISED, DROP, 3CORESec).
-var etCategories = setOf(`
+var etCategories = setOf(etCategoryWords)
+
+const etCategoryWords = `
 3CORESec ACTIVEX ADWARE_PUP ATTACK_RESPONSE CHAT CINS CNC COINMINER
 COMPROMISED CURRENT_EVENTS DELETED DNS DOS DROP EXPLOIT EXPLOIT_KIT FTP
 GAMES HUNTING ICMP ICMP_INFO IMAP INAPPROPRIATE INFO JA3 MALWARE MISC
 MOBILE_MALWARE NETBIOS P2P PHISHING POLICY POP3 RPC SCADA SCAN SHELLCODE
 SMTP SNMP SQL TELNET TFTP TOR USER_AGENTS VOIP WEB_CLIENT WEB_SERVER
 WEB_SPECIFIC_APPS WORM
-`)
+`
 
 // etRetired maps categories ET no longer assigns to their replacement.
 // TROJAN was folded into MALWARE (ET Open keeps it only as
@@ -29,19 +31,29 @@ var etRetired = map[string]string{
 	"TROJAN": "MALWARE",
 }
 
-// etVocab is the closed vocabulary of ET metadata keys whose values ET
-// picks from a fixed list (as found across ET Open, April 2024).
-var etVocab = map[string]map[string]bool{
-	"attack_target": setOf(`Client_Endpoint Web_Server Client_and_Server Any Server Mobile_Client
+// etVocabWords is the closed vocabulary of ET metadata keys whose values
+// ET picks from a fixed list (as found across ET Open, April 2024), most
+// used first: ETMetadataValues hands this order to pickers.
+var etVocabWords = map[string]string{
+	"attack_target": `Client_Endpoint Client_and_Server Any Server Web_Server Mobile_Client
 		Networking_Equipment IoT ICS SMTP_Server SMB_Client SMB_Server DNS_Server FTP_Server
-		SQL_Server Linux_Unix`),
-	"deployment":         setOf(`Perimeter Internal Datacenter SSLDecrypt Internet alert_only`),
-	"signature_severity": setOf(`Informational Minor Major Critical`),
-	"confidence":         setOf(`Low Medium High`),
-	"performance_impact": setOf(`Low Moderate Significant`),
-	"deprecation_reason": setOf(`Age Duplicate Relevance Performance False_Positive Moved_to_Open`),
-	"tls_state":          setOf(`TLSDecrypt TLSEncrypt plaintext`),
+		SQL_Server Linux_Unix`,
+	"deployment":         `Perimeter Internal Datacenter SSLDecrypt Internet alert_only`,
+	"signature_severity": `Informational Minor Major Critical`,
+	"confidence":         `Low Medium High`,
+	"performance_impact": `Low Moderate Significant`,
+	"deprecation_reason": `Age Duplicate Relevance Performance False_Positive Moved_to_Open`,
+	"tls_state":          `TLSDecrypt TLSEncrypt plaintext`,
 }
+
+// etVocab is etVocabWords as sets, for the checks.
+var etVocab = func() map[string]map[string]bool {
+	m := map[string]map[string]bool{}
+	for k, words := range etVocabWords {
+		m[k] = setOf(words)
+	}
+	return m
+}()
 
 // etDateKeys hold dates written YYYY_MM_DD.
 var etDateKeys = setOf(`created_at updated_at reviewed_at`)
@@ -185,4 +197,23 @@ func vocabList(m map[string]bool) string {
 	}
 	slices.Sort(ws)
 	return strings.Join(ws, ", ")
+}
+
+// ETCategories returns the current ET msg categories (the CATEGORY of
+// "ET CATEGORY ..."), sorted, as lint's ET style accepts them. Retired
+// ones such as TROJAN are not included: lint reports them. The slice is
+// new on every call; changing it changes nothing in lint.
+func ETCategories() []string {
+	return strings.Fields(etCategoryWords)
+}
+
+// ETMetadataValues returns the closed vocabulary lint's ET style accepts
+// for metadata key, most used first, and false for a key whose values are
+// free (or that ET does not use). The slice is new on every call.
+func ETMetadataValues(key string) ([]string, bool) {
+	words, ok := etVocabWords[key]
+	if !ok {
+		return nil, false
+	}
+	return strings.Fields(words), true
 }

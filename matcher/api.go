@@ -63,6 +63,16 @@ type HTTPInfo struct {
 	Length      int
 }
 
+// FlowInfo is the flow object of an EVE alert: the flow's counters as of
+// the alerting packet (that packet included), as Suricata writes them.
+type FlowInfo struct {
+	PktsToServer  int
+	PktsToClient  int
+	BytesToServer int // frame bytes, link-layer header included
+	BytesToClient int
+	Start         time.Time // the flow's first packet
+}
+
 // Match locates one content or pcre match of the alerting rule, for
 // highlighting: Data[Start:End] is the matched part of the named buffer.
 type Match struct {
@@ -93,9 +103,22 @@ type Alert struct {
 	Msg      string
 	Category string // classtype description
 	Severity int    // priority
-	TxID     int    // -1 when the alert is not tied to a transaction
-	HTTP     *HTTPInfo
-	Matches  []Match
+	// TxID is the transaction of a transaction alert (a rule using HTTP
+	// buffers); -1 for packet and stream alerts, for which Suricata
+	// writes no tx_id.
+	TxID int
+	// HTTP describes the transaction of a transaction alert, or for
+	// other alerts on an HTTP flow the flow's latest transaction (Suricata
+	// logs the app-layer of the flow for them too).
+	HTTP *HTTPInfo
+	// Flow is set when the alerting packet belongs to a flow.
+	Flow *FlowInfo
+	// VLAN lists the packet's VLAN ids, outermost first.
+	VLAN []uint16
+	// ICMPType and ICMPCode are the packet's ICMP header fields when
+	// Proto is "ICMP" or "IPv6-ICMP".
+	ICMPType, ICMPCode uint8
+	Matches            []Match
 }
 
 // Stats sums up one scan.

@@ -901,6 +901,18 @@ func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
 	if r.action == "drop" || r.action == "reject" || r.action == "sdrop" {
 		a.Action = "allowed" // IDS mode reports drop rules as allowed
 	}
+	if len(p.VLAN) > 0 {
+		a.VLAN = append([]uint16(nil), p.VLAN...) // p.VLAN is the decoder's scratch
+	}
+	if !p.Pseudo && (p.Proto == pcaps.ProtoICMP || p.Proto == pcaps.ProtoICMPv6) {
+		a.ICMPType, a.ICMPCode = p.ICMP.Type, p.ICMP.Code
+	}
+	if f := p.Flow; f != nil {
+		// pcaps has already counted this packet, as Suricata updates the
+		// flow counters before detection.
+		a.Flow = &FlowInfo{PktsToServer: f.PktsToServer, PktsToClient: f.PktsToClient,
+			BytesToServer: f.BytesToServer, BytesToClient: f.BytesToClient, Start: f.Start}
+	}
 	if p.Flow != nil {
 		a.FlowID = p.Flow.ID
 		if p.Flow.AppProto == "http" {
@@ -912,9 +924,12 @@ func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
 	}
 	tx := c.tx
 	if tx == nil && p.Flow != nil {
+		// A packet or stream alert on an HTTP flow carries the flow's
+		// latest transaction in its http object but no tx_id: Suricata
+		// logs the app-layer for every alert on the flow and the tx_id
+		// only for transaction matches.
 		if fs, ok := p.Flow.UserData.(*flowState); ok && len(fs.txs) > 0 {
 			tx = fs.txs[len(fs.txs)-1].tx
-			a.TxID = fs.txs[len(fs.txs)-1].id
 		}
 	}
 	if tx != nil {

@@ -79,6 +79,17 @@ func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 		b = strconv.AppendInt(b, int64(a.PcapCnt), 10)
 	}
 	b = append(b, `,"event_type":"alert"`...)
+	if len(a.VLAN) > 0 {
+		// Suricata writes at most three VLAN layers.
+		b = append(b, `,"vlan":[`...)
+		for i, id := range a.VLAN[:min(len(a.VLAN), 3)] {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, uint64(id), 10)
+		}
+		b = append(b, ']')
+	}
 	if a.SrcIP.IsValid() {
 		b = append(b, `,"src_ip":`...)
 		b = appendString(b, ipString(a.SrcIP))
@@ -107,8 +118,17 @@ func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 	}
 	b = append(b, `,"proto":`...)
 	b = appendString(b, a.Proto)
+	if isICMP(a.Proto) {
+		b = append(b, `,"icmp_type":`...)
+		b = strconv.AppendUint(b, uint64(a.ICMPType), 10)
+		b = append(b, `,"icmp_code":`...)
+		b = strconv.AppendUint(b, uint64(a.ICMPCode), 10)
+	}
 	b = append(b, `,"pkt_src":"wire/pcap"`...)
-	if a.TxID >= 0 && (a.HTTP != nil || a.AppProto != "") {
+	// Only transaction alerts have a tx_id (Suricata's
+	// PACKET_ALERT_FLAG_TX); packet and stream alerts on an HTTP flow
+	// still get the http object below.
+	if a.TxID >= 0 {
 		b = append(b, `,"tx_id":`...)
 		b = strconv.AppendInt(b, int64(a.TxID), 10)
 	}
@@ -155,7 +175,7 @@ func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 		str("hostname", h.Hostname)
 		str("url", h.URL)
 		str("http_user_agent", h.UserAgent)
-		str("http_content_type", h.ContentType)
+		str("http_content_type", contentType(h.ContentType))
 		str("http_refer", h.Referer)
 		str("http_method", h.Method)
 		str("protocol", h.Protocol)
@@ -171,7 +191,56 @@ func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 		b = append(b, `,"app_proto":`...)
 		b = appendString(b, a.AppProto)
 	}
+	if f := a.Flow; f != nil {
+		b = append(b, `,"flow":{"pkts_toserver":`...)
+		b = strconv.AppendInt(b, int64(f.PktsToServer), 10)
+		b = append(b, `,"pkts_toclient":`...)
+		b = strconv.AppendInt(b, int64(f.PktsToClient), 10)
+		b = append(b, `,"bytes_toserver":`...)
+		b = strconv.AppendInt(b, int64(f.BytesToServer), 10)
+		b = append(b, `,"bytes_toclient":`...)
+		b = strconv.AppendInt(b, int64(f.BytesToClient), 10)
+		b = append(b, `,"start":`...)
+		b = appendString(b, f.Start.UTC().Format(TimeFormat))
+		b = append(b, '}')
+	}
 	return append(b, "}\n"...)
+}
+
+// contentType is the Content-Type value up to its first ';' (the media
+// type without parameters), as Suricata's http_content_type.
+func contentType(v string) string {
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		return v[:i]
+	}
+	return v
+}
+
+func isICMP(proto string) bool {
+	return proto == "ICMP" || proto == "IPv6-ICMP"
+}
+
+// icmpCounterpart is the ICMP type answering (or answered by) a message
+// of type t, or -1 (Suricata's ICMPv4GetCounterpart and
+// ICMPv6GetCounterpart).
+func icmpCounterpart(proto string, t uint8) int {
+	var pairs [][2]uint8
+	if proto == "ICMP" {
+		// echo, timestamp, information and address mask request/reply
+		pairs = [][2]uint8{{8, 0}, {13, 14}, {15, 16}, {17, 18}}
+	} else {
+		// echo and node information query/reply
+		pairs = [][2]uint8{{128, 129}, {139, 140}}
+	}
+	for _, pr := range pairs {
+		switch t {
+		case pr[0]:
+			return int(pr[1])
+		case pr[1]:
+			return int(pr[0])
+		}
+	}
+	return -1
 }
 
 // appendMetadata writes rule metadata as Suricata does: an object whose
@@ -304,12 +373,24 @@ func AppendFast(dst []byte, a *matcher.Alert) []byte {
 	b = append(b, "] {"...)
 	b = append(b, a.Proto...)
 	b = append(b, "} "...)
+	sp, dp := uint64(a.SrcPort), uint64(a.DstPort)
+	if isICMP(a.Proto) {
+		// Suricata's packet keeps the ICMP type and code in the bytes of
+		// its source port and the counterpart type (the reply's for a
+		// request) in those of its destination port, and fast.log prints
+		// them as ports: type + 256*code on little-endian hosts.
+		sp = uint64(a.ICMPType) | uint64(a.ICMPCode)<<8
+		dp = 0
+		if c := icmpCounterpart(a.Proto, a.ICMPType); c >= 0 {
+			dp = uint64(c)
+		}
+	}
 	b = append(b, ipString(a.SrcIP)...)
 	b = append(b, ':')
-	b = strconv.AppendUint(b, uint64(a.SrcPort), 10)
+	b = strconv.AppendUint(b, sp, 10)
 	b = append(b, " -> "...)
 	b = append(b, ipString(a.DstIP)...)
 	b = append(b, ':')
-	b = strconv.AppendUint(b, uint64(a.DstPort), 10)
+	b = strconv.AppendUint(b, dp, 10)
 	return append(b, '\n')
 }

@@ -63,41 +63,7 @@ func IsRuleFile(name string) bool { return strings.HasSuffix(name, ".rules") }
 // could load together with an error naming each failure. Parse errors are
 // not Go errors here; they are in Loaded.Errors.
 func Load(paths []string, opts sigparse.Options) (*Loaded, error) {
-	var names []string
-	var errs []error
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !st.IsDir() {
-			names = append(names, p)
-			continue
-		}
-		err = filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				errs = append(errs, err)
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				if name != p && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if IsRuleFile(d.Name()) {
-				names = append(names, name)
-			}
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
+	names, errs := ruleFiles(paths, os.Stat, filepath.WalkDir)
 	l, readErrs := parseAll(dedupe(names, filepath.Clean), os.ReadFile, opts)
 	return l, errors.Join(append(errs, readErrs...)...)
 }
@@ -105,10 +71,24 @@ func Load(paths []string, opts sigparse.Options) (*Loaded, error) {
 // LoadFS is Load over an fs.FS: roots are slash-separated paths valid for
 // fsys ("." for all of it).
 func LoadFS(fsys fs.FS, roots []string, opts sigparse.Options) (*Loaded, error) {
+	stat := func(name string) (fs.FileInfo, error) { return fs.Stat(fsys, name) }
+	walk := func(root string, fn fs.WalkDirFunc) error { return fs.WalkDir(fsys, root, fn) }
+	names, errs := ruleFiles(roots, stat, walk)
+	read := func(name string) ([]byte, error) { return fs.ReadFile(fsys, name) }
+	l, readErrs := parseAll(dedupe(names, path.Clean), read, opts)
+	return l, errors.Join(append(errs, readErrs...)...)
+}
+
+// ruleFiles lists what Load and LoadFS read: each root that is a file, and
+// the *.rules files under each root that is a directory (hidden
+// directories below a root skipped), with stat and walk from os or an
+// fs.FS. Errors are collected, not fatal: an unreadable root or
+// subdirectory is reported and the rest still listed.
+func ruleFiles(roots []string, stat func(string) (fs.FileInfo, error), walk func(string, fs.WalkDirFunc) error) ([]string, []error) {
 	var names []string
 	var errs []error
 	for _, root := range roots {
-		st, err := fs.Stat(fsys, root)
+		st, err := stat(root)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -117,7 +97,7 @@ func LoadFS(fsys fs.FS, roots []string, opts sigparse.Options) (*Loaded, error) 
 			names = append(names, root)
 			continue
 		}
-		err = fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
+		err = walk(root, func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, err)
 				if d != nil && d.IsDir() {
@@ -140,9 +120,7 @@ func LoadFS(fsys fs.FS, roots []string, opts sigparse.Options) (*Loaded, error) 
 			errs = append(errs, err)
 		}
 	}
-	read := func(name string) ([]byte, error) { return fs.ReadFile(fsys, name) }
-	l, readErrs := parseAll(dedupe(names, path.Clean), read, opts)
-	return l, errors.Join(append(errs, readErrs...)...)
+	return names, errs
 }
 
 // LoadReader parses one rule file read from r (standard input, an upload)

@@ -258,21 +258,14 @@ func (d *decoder) decodeIP(p *Packet, b []byte) error {
 		rest := b[40:]
 		for {
 			switch next {
-			case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, dest opts, mobility, HIP, shim6
+			case 0, 43, 51, 60, 135, 139, 140: // hop-by-hop, routing, AH, dest opts, mobility, HIP, shim6
 				if len(rest) < 8 {
 					return errTruncated
 				}
-				l := (int(rest[1]) + 1) * 8
-				if len(rest) < l {
-					return errTruncated
+				l := (int(rest[1]) + 1) * 8 // 8-octet units, the first not counted
+				if next == 51 {
+					l = (int(rest[1]) + 2) * 4 // AH: 4-octet units, the first two not counted
 				}
-				next, rest = rest[0], rest[l:]
-				continue
-			case 51: // AH
-				if len(rest) < 8 {
-					return errTruncated
-				}
-				l := (int(rest[1]) + 2) * 4
 				if len(rest) < l {
 					return errTruncated
 				}

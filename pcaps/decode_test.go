@@ -212,6 +212,44 @@ func TestIPv6ExtensionHeadersAndFragments(t *testing.T) {
 	assert.Equal(t, payload, r.payloads[3])
 }
 
+// A hop-by-hop header (8-octet units) then AH (4-octet units, RFC 4302)
+// in front of UDP: both lengths are counted right, so the UDP header is
+// found; cut short inside AH, the packet is invalid.
+func TestIPv6HopByHopAndAH(t *testing.T) {
+	src, dst := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+	udp := &layers.UDP{SrcPort: 1234, DstPort: 53}
+	require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
+	buf := gopacket.NewSerializeBuffer()
+	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		udp, gopacket.Payload("after AH")))
+	hdr := make([]byte, 40)
+	hdr[0], hdr[6], hdr[7] = 0x60, 0, 64 // next: hop-by-hop
+	copy(hdr[8:24], src.AsSlice())
+	copy(hdr[24:40], dst.AsSlice())
+	hbh := make([]byte, 16)
+	hbh[0], hbh[1] = 51, 1 // next: AH; 16 octets
+	hbh[2], hbh[3] = 1, 12 // PadN over the rest
+	ah := make([]byte, 24)
+	ah[0], ah[1] = 17, 4 // next: UDP; (4+2)*4 = 24 octets
+	pkt := append(append(append(hdr, hbh...), ah...), buf.Bytes()...)
+	binary.BigEndian.PutUint16(pkt[4:6], uint16(len(pkt)-40))
+
+	r := runCapture(t, writeRaw(t, layers.LinkTypeRaw, pkt), Config{})
+	require.NoError(t, r.err)
+	require.Len(t, r.packets, 1)
+	assert.False(t, r.packets[0].Invalid)
+	assert.Equal(t, uint8(ProtoUDP), r.packets[0].Proto)
+	assert.Equal(t, uint16(53), r.packets[0].DstPort)
+	assert.Equal(t, "after AH", string(r.payloads[0]))
+
+	short := append([]byte(nil), pkt[:40+16+20]...)
+	binary.BigEndian.PutUint16(short[4:6], uint16(len(short)-40))
+	r = runCapture(t, writeRaw(t, layers.LinkTypeRaw, short), Config{})
+	require.NoError(t, r.err)
+	assert.True(t, r.packets[0].Invalid)
+}
+
 func TestTruncatedHeadersAreInvalid(t *testing.T) {
 	ip := ipv4TCP(t, []byte("x"))
 	for _, n := range []int{0, 10, 19, 30} {

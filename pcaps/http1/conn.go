@@ -607,7 +607,7 @@ func (c *Conn) addHeader(s *side, toServer, trailer bool) {
 	}
 	for i := range s.refs {
 		r := &s.refs[i]
-		if !equalFoldBytes(s.hdata[r.n0:r.n1], name) {
+		if !equalFold(s.hdata[r.n0:r.n1], name) {
 			continue
 		}
 		tx.flags |= FlagRepeatedHeader
@@ -681,25 +681,6 @@ func trimLWS(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
-}
-
-func equalFoldBytes(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // parseContentLength parses a Content-Length value as libhtp does:

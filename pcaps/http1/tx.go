@@ -112,8 +112,9 @@ func lookup(hs []Header, name string) ([]byte, bool) {
 	return nil, false
 }
 
-// equalFold compares ASCII case-insensitively without allocating.
-func equalFold(b []byte, s string) bool {
+// equalFold compares ASCII case-insensitively without allocating; s is a
+// header name or token as a string constant or as bytes from the input.
+func equalFold[S string | []byte](b []byte, s S) bool {
 	if len(b) != len(s) {
 		return false
 	}
@@ -168,45 +169,39 @@ func (tx *Tx) requestBuffer(b Buffer) ([]byte, bool) {
 	case BufHeaderNames:
 		return tx.reqDerived.names, hdrs && len(tx.reqHeaders) > 0
 	case BufCookie:
-		return tx.reqHeaderIf(hdrs, "Cookie")
+		return lookupIf(hdrs, tx.reqHeaders, "Cookie")
 	case BufUserAgent:
-		return tx.reqHeaderIf(hdrs, "User-Agent")
+		return lookupIf(hdrs, tx.reqHeaders, "User-Agent")
 	case BufHost:
 		return tx.host, hdrs && tx.hasHost
 	case BufHostRaw:
 		return tx.hostRaw, hdrs && tx.hostRaw != nil
 	case BufAccept:
-		return tx.reqHeaderIf(hdrs, "Accept")
+		return lookupIf(hdrs, tx.reqHeaders, "Accept")
 	case BufAcceptEnc:
-		return tx.reqHeaderIf(hdrs, "Accept-Encoding")
+		return lookupIf(hdrs, tx.reqHeaders, "Accept-Encoding")
 	case BufAcceptLang:
-		return tx.reqHeaderIf(hdrs, "Accept-Language")
+		return lookupIf(hdrs, tx.reqHeaders, "Accept-Language")
 	case BufConnection:
-		return tx.reqHeaderIf(hdrs, "Connection")
+		return lookupIf(hdrs, tx.reqHeaders, "Connection")
 	case BufContentType:
-		return tx.reqHeaderIf(hdrs, "Content-Type")
+		return lookupIf(hdrs, tx.reqHeaders, "Content-Type")
 	case BufContentLen:
-		return tx.reqHeaderIf(hdrs, "Content-Length")
+		return lookupIf(hdrs, tx.reqHeaders, "Content-Length")
 	case BufReferer:
-		return tx.reqHeaderIf(hdrs, "Referer")
+		return lookupIf(hdrs, tx.reqHeaders, "Referer")
 	case BufRequestBody, BufFileData:
 		return tx.reqBody, hdrs && len(tx.reqBody) > 0
 	}
 	return nil, false
 }
 
-func (tx *Tx) reqHeaderIf(ok bool, name string) ([]byte, bool) {
+// lookupIf is lookup once the headers are complete (ok).
+func lookupIf(ok bool, hs []Header, name string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	return lookup(tx.reqHeaders, name)
-}
-
-func (tx *Tx) respHeaderIf(ok bool, name string) ([]byte, bool) {
-	if !ok {
-		return nil, false
-	}
-	return lookup(tx.respHeaders, name)
+	return lookup(hs, name)
 }
 
 func (tx *Tx) responseBuffer(b Buffer) ([]byte, bool) {
@@ -230,15 +225,15 @@ func (tx *Tx) responseBuffer(b Buffer) ([]byte, bool) {
 	case BufHeaderNames:
 		return tx.respDerived.names, hdrs && len(tx.respHeaders) > 0
 	case BufCookie:
-		return tx.respHeaderIf(hdrs, "Set-Cookie")
+		return lookupIf(hdrs, tx.respHeaders, "Set-Cookie")
 	case BufContentType:
-		return tx.respHeaderIf(hdrs, "Content-Type")
+		return lookupIf(hdrs, tx.respHeaders, "Content-Type")
 	case BufContentLen:
-		return tx.respHeaderIf(hdrs, "Content-Length")
+		return lookupIf(hdrs, tx.respHeaders, "Content-Length")
 	case BufServer:
-		return tx.respHeaderIf(hdrs, "Server")
+		return lookupIf(hdrs, tx.respHeaders, "Server")
 	case BufLocation:
-		return tx.respHeaderIf(hdrs, "Location")
+		return lookupIf(hdrs, tx.respHeaders, "Location")
 	case BufResponseBody, BufFileData:
 		return tx.respBody, hdrs && len(tx.respBody) > 0
 	}

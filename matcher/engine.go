@@ -928,7 +928,12 @@ func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
 		// latest transaction in its http object but no tx_id: Suricata
 		// logs the app-layer for every alert on the flow and the tx_id
 		// only for transaction matches.
-		if fs, ok := p.Flow.UserData.(*flowState); ok && len(fs.txs) > 0 {
+		// The transaction that advanced at this packet comes first: it
+		// may already be forgotten (done and complete) by now, while
+		// Suricata frees transactions only after logging the packet.
+		if len(p.HTTP) > 0 {
+			tx = p.HTTP[0].Tx
+		} else if fs, ok := p.Flow.UserData.(*flowState); ok && len(fs.txs) > 0 {
 			tx = fs.txs[len(fs.txs)-1].tx
 		}
 	}

@@ -16,7 +16,7 @@ import (
 // TestDemo checks the README's run command: exactly one alert, sid 1000001,
 // on the check-in, and nothing on the benign capture.
 func TestDemo(t *testing.T) {
-	code, stdout, stderr := runTestCLI(t, false, "demo")
+	code, stdout, stderr := runCmd(t, "", "demo")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stderr)
 	var events []string
@@ -48,13 +48,13 @@ func TestDemo(t *testing.T) {
 // the help text suggests.
 func TestDemoWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	code, _, stderr := runTestCLI(t, false, "demo", "--write", dir)
+	code, _, stderr := runCmd(t, "", "demo", "--write", dir)
 	require.Equal(t, exitOK, code, stderr)
 	for _, name := range []string{"kryptik.rules", "kryptik-checkin.pcap", "benign.pcap"} {
 		_, err := os.Stat(filepath.Join(dir, name))
 		assert.NoError(t, err)
 	}
-	code, stdout, stderr := runTestCLI(t, false, "test", "--rules", filepath.Join(dir, "kryptik.rules"), "--pcap", dir, "--format", "fast")
+	code, stdout, stderr := runCmd(t, "", "test", "--rules", filepath.Join(dir, "kryptik.rules"), "--pcap", dir, "--format", "fast")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, 1, strings.Count(stdout, "[1:1000001:1]"), stdout)
 }

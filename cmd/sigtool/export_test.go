@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,29 +21,22 @@ import (
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 )
 
-func exRun(args ...string) (int, string, string) {
-	var stdout, stderr bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr}
-	code := run(context.Background(), env, args)
-	return code, stdout.String(), stderr.String()
-}
-
 const kryptikRules = "testdata/export/kryptik.rules"
 
 func TestExportFirewallGolden(t *testing.T) {
-	code, out, errOut := exRun("export", "--format", "iptables", kryptikRules)
+	code, out, errOut := runCmd(t, "", "export", "--format", "iptables", kryptikRules)
 	assert.Equal(t, exitOK, code)
 	golden.Check(t, "testdata/export/kryptik.iptables", []byte(out))
 	golden.Check(t, "testdata/export/kryptik.iptables.stderr", []byte(errOut))
 
-	code, out, errOut = exRun("export", "--format", "nftables", "--target", "reject", "--hook", "FORWARD", "testdata/export/anchored.rules")
+	code, out, errOut = runCmd(t, "", "export", "--format", "nftables", "--target", "reject", "--hook", "FORWARD", "testdata/export/anchored.rules")
 	assert.Equal(t, exitOK, code)
 	golden.Check(t, "testdata/export/anchored.nft", []byte(out))
 	golden.Check(t, "testdata/export/anchored.nft.stderr", []byte(errOut))
 }
 
 func TestExportJSON(t *testing.T) {
-	code, out, errOut := exRun("export", "--format", "nftables", "--json", kryptikRules, "testdata/export/anchored.rules")
+	code, out, errOut := runCmd(t, "", "export", "--format", "nftables", "--json", kryptikRules, "testdata/export/anchored.rules")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Empty(t, errOut)
 	var doc export.JSONDocument
@@ -59,7 +51,7 @@ func TestExportJSON(t *testing.T) {
 
 func TestExportToFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "fw.rules")
-	code, stdout, stderr := exRun("export", "--format", "iptables", "-o", out, kryptikRules)
+	code, stdout, stderr := runCmd(t, "", "export", "--format", "iptables", "-o", out, kryptikRules)
 	require.Equal(t, exitOK, code, stderr)
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
@@ -69,7 +61,7 @@ func TestExportToFile(t *testing.T) {
 }
 
 func TestExportRules(t *testing.T) {
-	code, out, errOut := exRun("export", "--format", "rules", "testdata/export/messy.rules")
+	code, out, errOut := runCmd(t, "", "export", "--format", "rules", "testdata/export/messy.rules")
 	assert.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, `alert tcp any any -> any 80 (msg:"messy"; flow:established,to_server; content:"x"; sid:1000003; rev:1;)`+"\n", out)
 }
@@ -90,7 +82,7 @@ func TestExportErrors(t *testing.T) {
 		{[]string{"export", "--format", "et", "-o", "x.rar", kryptikRules}, exitUsage, "sigtool export: -o x.rar: the bundle is a .tar.gz, .tgz or .zip\n"},
 		{[]string{"export", "--format", "et", "-o", "x.zip", kryptikRules}, exitUsage, "sigtool export: --format et needs --pcap with the true-positive capture\n"},
 	} {
-		code, out, errOut := exRun(tc.args...)
+		code, out, errOut := runCmd(t, "", tc.args...)
 		assert.Equal(t, tc.code, code, "%q", tc.args)
 		assert.Empty(t, out, "%q", tc.args)
 		assert.Equal(t, tc.stderr, errOut, "%q", tc.args)
@@ -100,7 +92,7 @@ func TestExportErrors(t *testing.T) {
 // A file with a bad rule: the error is shown with its caret, the good
 // rules are still translated, and the exit code says so.
 func TestExportParseError(t *testing.T) {
-	code, out, errOut := exRun("export", "--format", "iptables", "testdata/export/bad.rules")
+	code, out, errOut := runCmd(t, "", "export", "--format", "iptables", "testdata/export/bad.rules")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "1:1000002")
 	golden.Check(t, "testdata/export/bad.iptables.stderr", []byte(errOut))
@@ -122,7 +114,7 @@ func TestExportET(t *testing.T) {
 	tp := filepath.Join(dir, "tp.pcap")
 	require.NoError(t, c.WriteFile(tp))
 	out := filepath.Join(dir, "bundle.zip")
-	code, stdout, stderr := exRun("export", "--format", "et", "--rules", kryptikRules, "--pcap", tp, "--date", "2024-04-01", "-o", out)
+	code, stdout, stderr := runCmd(t, "", "export", "--format", "et", "--rules", kryptikRules, "--pcap", tp, "--date", "2024-04-01", "-o", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "wrote "+out+": sid [1000001]; pcaps/tp.pcap: 1 alert\n", stdout)
 	assert.Empty(t, stderr)
@@ -138,7 +130,7 @@ func TestExportET(t *testing.T) {
 		Exchanges: []pcapgen.Exchange{{Request: []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n")}},
 	})
 	require.NoError(t, c2.WriteFile(tp))
-	code, _, stderr = exRun("export", "--format", "et", "--rules", kryptikRules, "--pcap", tp, "-o", out)
+	code, _, stderr = runCmd(t, "", "export", "--format", "et", "--rules", kryptikRules, "--pcap", tp, "-o", out)
 	assert.Equal(t, exitFindings, code)
 	assert.Equal(t, "sigtool export: sid 1000001 did not fire on the true-positive captures\n", stderr)
 }
@@ -153,39 +145,39 @@ func withFirewall(t *testing.T, fw export.Firewall, err error) {
 func TestIptablesFake(t *testing.T) {
 	mem := export.NewMemory()
 	withFirewall(t, mem, nil)
-	code, out, errOut := exRun("iptables", "apply", "--hook", "INPUT,OUTPUT", kryptikRules, "testdata/export/anchored.rules")
+	code, out, errOut := runCmd(t, "", "iptables", "apply", "--hook", "INPUT,OUTPUT", kryptikRules, "testdata/export/anchored.rules")
 	require.Equal(t, exitOK, code, errOut)
 	assert.Equal(t, "applied 6 iptables rules from 3 signatures to chain SIGTOOL in table filter, jumped to from INPUT, OUTPUT\n", out)
 	assert.Contains(t, errOut, "3 signatures: 1 exact, 2 approximated, 0 not translatable\n")
 
-	code, out, _ = exRun("iptables", "status")
+	code, out, _ = runCmd(t, "", "iptables", "status")
 	assert.Equal(t, exitOK, code)
 	golden.Check(t, "testdata/export/status.txt", []byte(out))
 
-	code, out, _ = exRun("iptables", "status", "--json")
+	code, out, _ = runCmd(t, "", "iptables", "status", "--json")
 	assert.Equal(t, exitOK, code)
 	var st export.ChainStatus
 	require.NoError(t, json.Unmarshal([]byte(out), &st))
 	assert.Len(t, st.Rules, 6)
 
-	code, out, _ = exRun("iptables", "remove")
+	code, out, _ = runCmd(t, "", "iptables", "remove")
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, "removed chain SIGTOOL from table filter\n", out)
 	assert.Equal(t, []string{"-P INPUT ACCEPT", "-P FORWARD ACCEPT", "-P OUTPUT ACCEPT"}, mem.Dump("filter"))
 
-	code, out, _ = exRun("iptables", "status")
+	code, out, _ = runCmd(t, "", "iptables", "status")
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, "chain SIGTOOL: not present in table filter\n", out)
 }
 
 func TestIptablesDryRun(t *testing.T) {
 	withFirewall(t, nil, errors.New("iptables not found: install iptables (apt-get install iptables)"))
-	code, out, errOut := exRun("iptables", "apply", "--dry-run", "--chain", "IDS", "--hook", "FORWARD", "testdata/export/anchored.rules")
+	code, out, errOut := runCmd(t, "", "iptables", "apply", "--dry-run", "--chain", "IDS", "--hook", "FORWARD", "testdata/export/anchored.rules")
 	require.Equal(t, exitOK, code, errOut)
 	golden.Check(t, "testdata/export/dry-run.txt", []byte(out))
 	assert.True(t, strings.HasPrefix(errOut, "sigtool iptables apply: iptables not found: install iptables (apt-get install iptables); the dry run starts from empty tables\n"), errOut)
 
-	code, out, _ = exRun("iptables", "remove", "--dry-run")
+	code, out, _ = runCmd(t, "", "iptables", "remove", "--dry-run")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, out, "nothing to remove from empty tables")
 }
@@ -204,7 +196,7 @@ func TestIptablesErrors(t *testing.T) {
 		{[]string{"iptables", "remove", "x"}, exitUsage, "sigtool iptables remove: takes no arguments, got [\"x\"]\n"},
 		{[]string{"iptables", "apply", "--dry-run", "--table", "nat", kryptikRules}, exitUsage, ""},
 	} {
-		code, out, errOut := exRun(tc.args...)
+		code, out, errOut := runCmd(t, "", tc.args...)
 		assert.Equal(t, tc.code, code, "%q", tc.args)
 		assert.Empty(t, out, "%q", tc.args)
 		if tc.stderr != "" {
@@ -216,7 +208,7 @@ func TestIptablesErrors(t *testing.T) {
 	// A file with errors is never applied.
 	mem := export.NewMemory()
 	withFirewall(t, mem, nil)
-	code, _, errOut := exRun("iptables", "apply", "testdata/export/bad.rules")
+	code, _, errOut := runCmd(t, "", "iptables", "apply", "testdata/export/bad.rules")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, errOut, "sigtool iptables apply: not applying rules from files with errors\n")
 	assert.Empty(t, mem.Log)
@@ -230,7 +222,7 @@ func TestIptablesHelper(t *testing.T) {
 	if args == "" {
 		t.Skip("helper process for TestIptablesNetns")
 	}
-	code, out, errOut := exRun(strings.Split(args, "\x1f")...)
+	code, out, errOut := runCmd(t, "", strings.Split(args, "\x1f")...)
 	os.Stdout.WriteString("CODE " + string(rune('0'+code)) + "\n" + out + "STDERR\n" + errOut)
 }
 

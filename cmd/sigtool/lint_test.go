@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -14,20 +12,12 @@ import (
 	"github.com/sigtool/sigtool/internal/golden"
 )
 
-func runLint(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = run(context.Background(), env, append([]string{"lint"}, args...))
-	return code, out.String(), errb.String()
-}
-
 const lintDir = "testdata/lint"
 
 // The analyst's rule from issue 2: exit 1, an error at the x of sid:x
 // (line 1, column 209) and a diagnostic on the empty reference:url,.
 func TestLintIssue2(t *testing.T) {
-	code, out, errOut := runLint(t, "", lintDir+"/issue2.rules")
+	code, out, errOut := runCmd(t, "", "lint", lintDir+"/issue2.rules")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "testdata/lint/issue2.rules:1:209: error: sid must be a positive integer, got \"x\" [sid-invalid]")
 	assert.Contains(t, out, "reference:url, has an empty value [reference-malformed]")
@@ -38,7 +28,7 @@ func TestLintIssue2(t *testing.T) {
 func TestLintFormats(t *testing.T) {
 	for _, format := range []string{"json", "sarif"} {
 		t.Run(format, func(t *testing.T) {
-			code, out, errOut := runLint(t, "", "--format", format, "--style", "et", lintDir+"/issue2.rules", lintDir+"/dir")
+			code, out, errOut := runCmd(t, "", "lint", "--format", format, "--style", "et", lintDir+"/issue2.rules", lintDir+"/dir")
 			assert.Equal(t, exitFindings, code)
 			assert.Empty(t, errOut)
 			var doc map[string]any
@@ -53,21 +43,21 @@ func TestLintFormats(t *testing.T) {
 func TestLintStdin(t *testing.T) {
 	src, err := os.ReadFile(lintDir + "/issue2.rules")
 	require.NoError(t, err)
-	code, out, _ := runLint(t, string(src), "-")
+	code, out, _ := runCmd(t, string(src), "lint", "-")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "<stdin>:1:209: error:")
 }
 
 func TestLintStrict(t *testing.T) {
-	code, out, _ := runLint(t, "", lintDir+"/warn.rules")
+	code, out, _ := runCmd(t, "", "lint", lintDir+"/warn.rules")
 	assert.Equal(t, exitOK, code, "warnings alone do not fail")
 	assert.Contains(t, out, "[flow-established-missing]")
-	code, _, _ = runLint(t, "", "--strict", lintDir+"/warn.rules")
+	code, _, _ = runCmd(t, "", "lint", "--strict", lintDir+"/warn.rules")
 	assert.Equal(t, exitFindings, code)
 }
 
 func TestLintClean(t *testing.T) {
-	code, out, errOut := runLint(t, "", "--style", "et", lintDir+"/dir/a.rules")
+	code, out, errOut := runCmd(t, "", "lint", "--style", "et", lintDir+"/dir/a.rules")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, out)
 	assert.Empty(t, errOut)
@@ -76,34 +66,34 @@ func TestLintClean(t *testing.T) {
 func TestLintClassificationAndDirectory(t *testing.T) {
 	// Without the house classification.config, house-rule is unknown and
 	// the sid is duplicated across the two files of the directory.
-	code, out, _ := runLint(t, "", lintDir+"/dir")
+	code, out, _ := runCmd(t, "", "lint", lintDir+"/dir")
 	assert.Equal(t, exitFindings, code)
 	assert.Contains(t, out, "testdata/lint/dir/sub/b.rules:1:")
 	assert.Contains(t, out, "[classtype-unknown]")
 	assert.Contains(t, out, "[sid-duplicate]")
 
-	_, out, _ = runLint(t, "", "--classification", lintDir+"/classification.config", lintDir+"/dir")
+	_, out, _ = runCmd(t, "", "lint", "--classification", lintDir+"/classification.config", lintDir+"/dir")
 	assert.NotContains(t, out, "[classtype-unknown]")
 	assert.Contains(t, out, "[sid-duplicate]")
 }
 
 func TestLintVar(t *testing.T) {
 	rule := `alert tcp $LAB_NET any -> any any (msg:"x"; flow:established; content:"abcd"; classtype:misc-activity; sid:1000030; rev:1;)`
-	_, out, _ := runLint(t, rule, "-")
+	_, out, _ := runCmd(t, rule, "lint", "-")
 	assert.Contains(t, out, "undefined variable $LAB_NET")
-	code, out, _ := runLint(t, rule, "--var", "LAB_NET=10.0.0.0/8", "-")
+	code, out, _ := runCmd(t, rule, "lint", "--var", "LAB_NET=10.0.0.0/8", "-")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, out)
-	code, out, _ = runLint(t, rule, "--vars", lintDir+"/suricata.yaml", "-")
+	code, out, _ = runCmd(t, rule, "lint", "--vars", lintDir+"/suricata.yaml", "-")
 	assert.Equal(t, exitOK, code, "LAB_NET comes from the suricata.yaml")
 	assert.Empty(t, out)
-	code, _, errOut := runLint(t, rule, "--vars", lintDir+"/issue2.rules", "-")
+	code, _, errOut := runCmd(t, rule, "lint", "--vars", lintDir+"/issue2.rules", "-")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "issue2.rules")
 }
 
 func TestLintList(t *testing.T) {
-	code, out, _ := runLint(t, "", "--list")
+	code, out, _ := runCmd(t, "", "lint", "--list")
 	assert.Equal(t, exitOK, code)
 	golden.Check(t, "testdata/lint/list.txt", []byte(out))
 }
@@ -125,7 +115,7 @@ func TestLintUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, _, errOut := runLint(t, "", tt.args...)
+			code, _, errOut := runCmd(t, "", append([]string{"lint"}, tt.args...)...)
 			assert.Equal(t, exitUsage, code)
 			assert.Contains(t, errOut, tt.want)
 		})
@@ -135,7 +125,7 @@ func TestLintUsageErrors(t *testing.T) {
 // An unreadable path is exit 2, but the files that could be read are
 // still linted.
 func TestLintMissingPathStillLintsOthers(t *testing.T) {
-	code, out, errOut := runLint(t, "", lintDir+"/issue2.rules", lintDir+"/missing.rules")
+	code, out, errOut := runCmd(t, "", "lint", lintDir+"/issue2.rules", lintDir+"/missing.rules")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, out, "[sid-invalid]")
 	assert.Contains(t, errOut, "missing.rules")

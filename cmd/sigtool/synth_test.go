@@ -60,7 +60,7 @@ func TestSynth(t *testing.T) {
 	require.NoError(t, os.WriteFile(reqFile, []byte("GET /imagedump/image.php?id=77 HTTP/1.1\nHost: 198.51.100.23:8080\nUser-Agent: WinHttp\n"), 0o644))
 	require.NoError(t, os.WriteFile(respFile, []byte("HTTP/1.1 200 OK\nContent-Length: 999\n\nOK"), 0o644))
 
-	code, stdout, stderr := runTestCLI(t, false, "synth", "--request", reqFile, "--response", respFile, "--server-port", "8080", "-o", out)
+	code, stdout, stderr := runCmd(t, "", "synth", "--request", reqFile, "--response", respFile, "--server-port", "8080", "-o", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "request.txt: header lines ended in LF only; wrote CRLF (3 line(s))")
@@ -97,7 +97,7 @@ func TestSynth(t *testing.T) {
 	}
 
 	// End to end: the rule fires on the synthesized check-in, at the odd port.
-	code, stdout, stderr = runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", out)
+	code, stdout, stderr = runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", out)
 	require.Equal(t, exitOK, code, stderr)
 	var ev struct {
 		DestPort int `json:"dest_port"`
@@ -123,7 +123,7 @@ func TestSynthIPv6KeepAliveSegments(t *testing.T) {
 		args = append(args, "--request", f, "--response", r)
 	}
 	out := filepath.Join(dir, "v6.pcapng")
-	code, _, stderr := runTestCLI(t, false, append(append([]string{"synth"}, args...), "--ipv6", "--segment-size", "10", "-o", out)...)
+	code, _, stderr := runCmd(t, "", append(append([]string{"synth"}, args...), "--ipv6", "--segment-size", "10", "-o", out)...)
 	require.Equal(t, exitOK, code, stderr)
 	// Requests are 30 bytes (3 segments), responses 27 (3 segments).
 	assert.Contains(t, stderr, "request 1 in packets 4,5,6, response in 8,9,10; request 2 in packets 12,13,14, response in 16,17,18")
@@ -177,7 +177,7 @@ func TestSynthErrors(t *testing.T) {
 		{[]string{"--request", req, "-o", out, "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
-		code, _, stderr := runTestCLI(t, false, append([]string{"synth"}, tt.args...)...)
+		code, _, stderr := runCmd(t, "", append([]string{"synth"}, tt.args...)...)
 		assert.Equal(t, exitUsage, code, "%v", tt.args)
 		assert.Contains(t, stderr, tt.msg, "%v", tt.args)
 	}
@@ -187,7 +187,7 @@ func TestSynthStdout(t *testing.T) {
 	dir := t.TempDir()
 	req := filepath.Join(dir, "req")
 	require.NoError(t, os.WriteFile(req, []byte("GET / HTTP/1.1\r\n\r\n"), 0o644))
-	code, stdout, stderr := runTestCLI(t, false, "synth", "--request", req, "--vlan", "42", "--no-handshake", "-o", "-")
+	code, stdout, stderr := runCmd(t, "", "synth", "--request", req, "--vlan", "42", "--no-handshake", "-o", "-")
 	require.Equal(t, exitOK, code, stderr)
 	r, err := pcapgo.NewReader(strings.NewReader(stdout))
 	require.NoError(t, err)

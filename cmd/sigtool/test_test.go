@@ -18,15 +18,6 @@ import (
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 )
 
-// runTestCLI runs sigtool with args and returns exit code, stdout and stderr.
-func runTestCLI(t *testing.T, terminal bool, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, IsTerminal: func() bool { return terminal }}
-	code := run(context.Background(), env, args)
-	return code, stdout.String(), stderr.String()
-}
-
 const testdataDir = "testdata/test"
 
 // testCaptures are the captures under testdata/test: the demo's two, and
@@ -62,7 +53,7 @@ func TestTestdataCaptures(t *testing.T) {
 func TestTestFormats(t *testing.T) {
 	for _, format := range []string{"eve", "fast", "summary"} {
 		t.Run(format, func(t *testing.T) {
-			code, stdout, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--format", format)
+			code, stdout, stderr := runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--format", format)
 			assert.Equal(t, exitOK, code, stderr)
 			assert.Empty(t, stderr)
 			golden.Check(t, filepath.Join(testdataDir, "kryptik."+format+".golden"), []byte(stdout))
@@ -71,7 +62,7 @@ func TestTestFormats(t *testing.T) {
 }
 
 func TestTestEVEIsSuricataShaped(t *testing.T) {
-	code, stdout, _ := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir+"/kryptik-checkin.pcap")
+	code, stdout, _ := runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir+"/kryptik-checkin.pcap")
 	require.Equal(t, exitOK, code)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	require.Len(t, lines, 1)
@@ -103,18 +94,18 @@ func TestTestEVEIsSuricataShaped(t *testing.T) {
 }
 
 func TestTestDefaultFormat(t *testing.T) {
-	_, stdout, _ := runTestCLI(t, true, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir)
+	_, stdout, _ := runOnTerminal(t, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir)
 	assert.True(t, strings.HasPrefix(stdout, "3 captures, "), "summary on a terminal: %s", stdout)
-	_, stdout, _ = runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir)
+	_, stdout, _ = runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir)
 	assert.True(t, strings.HasPrefix(stdout, `{"timestamp":`), "eve otherwise: %s", stdout)
 	// Captures may also be given as arguments.
-	_, stdout2, _ := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", testdataDir+"/kryptik-checkin.pcap", testdataDir+"/benign.pcap")
+	_, stdout2, _ := runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", testdataDir+"/kryptik-checkin.pcap", testdataDir+"/benign.pcap")
 	assert.Equal(t, stdout, stdout2)
 }
 
 func TestTestOutputFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "fast.log")
-	code, stdout, stderr := runTestCLI(t, true, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--format", "fast", "-o", out)
+	code, stdout, stderr := runOnTerminal(t, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--format", "fast", "-o", out)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)
 	got, err := os.ReadFile(out)
@@ -130,7 +121,7 @@ func TestTestOutputFile(t *testing.T) {
 func TestTestMixedRules(t *testing.T) {
 	for _, format := range []string{"eve", "summary"} {
 		t.Run(format, func(t *testing.T) {
-			code, stdout, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/mixed.rules", "--pcap", testdataDir, "--format", format)
+			code, stdout, stderr := runCmd(t, "", "test", "--rules", testdataDir+"/mixed.rules", "--pcap", testdataDir, "--format", format)
 			assert.Equal(t, exitFindings, code)
 			assert.Contains(t, stderr, "testdata/test/mixed.rules:3:")
 			assert.Contains(t, stderr, "^")
@@ -158,7 +149,7 @@ func TestTestExpect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			code, _, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--expect", filepath.Join(testdataDir, tt.file))
+			code, _, stderr := runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--expect", filepath.Join(testdataDir, tt.file))
 			assert.Equal(t, tt.code, code, stderr)
 			golden.Check(t, filepath.Join(testdataDir, strings.TrimSuffix(tt.file, filepath.Ext(tt.file))+".stderr.golden"), []byte(stderr))
 		})
@@ -170,12 +161,12 @@ func TestTestExpect(t *testing.T) {
 // holds on a capture without a handshake, as in Suricata.
 func TestTestExpectSettings(t *testing.T) {
 	expect := filepath.Join(testdataDir, "midstream", "test.yaml")
-	code, stdout, stderr := runTestCLI(t, false, "test", "--format", "eve", "--expect", expect)
+	code, stdout, stderr := runCmd(t, "", "test", "--format", "eve", "--expect", expect)
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "using --set stream.midstream=true from")
 	assert.Equal(t, 1, strings.Count(stdout, `"signature_id":1000001`))
 
-	code, stdout, stderr = runTestCLI(t, false, "test", "--format", "eve", "--set", "stream.midstream=false", "--expect", expect)
+	code, stdout, stderr = runCmd(t, "", "test", "--format", "eve", "--set", "stream.midstream=false", "--expect", expect)
 	assert.Equal(t, exitFindings, code, stderr)
 	assert.NotContains(t, stderr, "using --set")
 	assert.Contains(t, stderr, "check 1 (alert.signature_id=1000001): want 1 matching alert(s), got 0")
@@ -189,11 +180,11 @@ func TestTestVars(t *testing.T) {
 		{"--vars", testdataDir + "/home10.yaml"},
 	} {
 		full := append([]string{"test", "--rules", testdataDir + "/kryptik.rules", "--pcap", testdataDir, "--format", "eve"}, args...)
-		code, stdout, stderr := runTestCLI(t, false, full...)
+		code, stdout, stderr := runCmd(t, "", full...)
 		assert.Equal(t, exitOK, code, stderr)
 		assert.Empty(t, stdout, "%v", args)
 	}
-	code, _, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--var", "HOME_NET")
+	code, _, stderr := runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", testdataDir, "--var", "HOME_NET")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "NAME=VALUE")
 }
@@ -208,13 +199,13 @@ func TestTestBadInput(t *testing.T) {
 	notPcap := filepath.Join(dir, "notes.pcap")
 	require.NoError(t, os.WriteFile(notPcap, []byte("this is not a capture\n"), 0o644))
 
-	code, stdout, stderr := runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", truncated)
+	code, stdout, stderr := runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", truncated)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "truncated.pcap")
 	assert.Contains(t, stderr, "packet")
 	assert.Equal(t, 1, strings.Count(stdout, `"signature_id":1000001`), "alerts before the damage are still written")
 
-	code, _, stderr = runTestCLI(t, false, "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", notPcap)
+	code, _, stderr = runCmd(t, "", "test", "--rules", testdataDir+"/kryptik.rules", "--pcap", notPcap)
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "notes.pcap")
 
@@ -235,7 +226,7 @@ func TestTestBadInput(t *testing.T) {
 	}
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "empty"), 0o755))
 	for _, tt := range tests {
-		code, _, stderr := runTestCLI(t, false, append([]string{"test"}, tt.args...)...)
+		code, _, stderr := runCmd(t, "", append([]string{"test"}, tt.args...)...)
 		assert.Equal(t, exitUsage, code, "%v", tt.args)
 		assert.Contains(t, stderr, tt.msg, "%v", tt.args)
 	}
@@ -247,7 +238,7 @@ func TestTestBadInput(t *testing.T) {
 // names the packet the alert must be on.
 func TestTestSuricataVerifyCase(t *testing.T) {
 	dir := sharedtest.Path(t, "corpus", "suricata-verify", "detect-http-uri__DetectEngineHttpRawUriTest01")
-	code, stdout, stderr := runTestCLI(t, false, "test", "--format", "fast", "--expect", filepath.Join(dir, "test.yaml"))
+	code, stdout, stderr := runCmd(t, "", "test", "--format", "fast", "--expect", filepath.Join(dir, "test.yaml"))
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "using -k none from")
 	assert.Contains(t, stderr, "using --set stream.inline=true from")
@@ -255,7 +246,7 @@ func TestTestSuricataVerifyCase(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(stdout, "[1:1:0] http raw uri test"), stdout)
 
 	// The corpus expected.json works as an expectation file too.
-	code, _, stderr = runTestCLI(t, false, "test", "--format", "eve", "--rules", filepath.Join(dir, "rules.rules"), "--expect", filepath.Join(dir, "expected.json"))
+	code, _, stderr = runCmd(t, "", "test", "--format", "eve", "--rules", filepath.Join(dir, "rules.rules"), "--expect", filepath.Join(dir, "expected.json"))
 	assert.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "all expectations met")
 }
@@ -280,7 +271,7 @@ func TestTestStdin(t *testing.T) {
 		assert.Equal(t, exitOK, code, stderr.String())
 		assert.Equal(t, string(want), stdout.String(), "%v", tt.args)
 	}
-	code, _, stderr := runTestCLI(t, false, "test", "--rules", "-", "--pcap", "-")
+	code, _, stderr := runCmd(t, "", "test", "--rules", "-", "--pcap", "-")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "only one of --rules and --pcap")
 }

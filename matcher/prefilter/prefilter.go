@@ -225,7 +225,10 @@ type automaton struct {
 	outStart []int32
 	outEnd   []int32
 	dictLink []int32
-	entries  []entry
+	// emits[s]: some pattern ends at s or on its failure chain; most
+	// states emit nothing, and the scan skips them with one load.
+	emits   []bool
+	entries []entry
 }
 
 // entry is one rule's pattern ending at a state.
@@ -323,6 +326,10 @@ func build(pats []Pattern) *automaton {
 			}
 		}
 	}
+	a.emits = make([]bool, n)
+	for s := range n {
+		a.emits[s] = a.outEnd[s] > a.outStart[s] || a.dictLink[s] >= 0
+	}
 	// Dense rows for shallow states, filled in BFS order so a state's
 	// failure row is complete before it is used.
 	for _, s := range order {
@@ -385,7 +392,7 @@ func (a *automaton) scan(sc *Scratch, data []byte) {
 	s := int32(0)
 	for i, c := range data {
 		s = a.next(s, fold[c])
-		if s == 0 {
+		if !a.emits[s] {
 			continue
 		}
 		for o := s; o >= 0; o = a.dictLink[o] {

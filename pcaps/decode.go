@@ -126,12 +126,8 @@ func (d *decoder) decodeLink(p *Packet, lt int, data []byte) error {
 			}
 			proto, b = binary.BigEndian.Uint16(b), b[2:]
 		}
-		switch proto {
-		case 0x0021:
-			ethType = 0x0800
-		case 0x0057:
-			ethType = 0x86dd
-		default:
+		var ok bool
+		if ethType, ok = pppEthType(proto); !ok {
 			return errNotIP
 		}
 		ip = b
@@ -161,12 +157,8 @@ func (d *decoder) decodeLink(p *Packet, lt int, data []byte) error {
 			if len(ip) < 8 {
 				return errTruncated
 			}
-			switch binary.BigEndian.Uint16(ip[6:8]) {
-			case 0x0021:
-				ethType = 0x0800
-			case 0x0057:
-				ethType = 0x86dd
-			default:
+			var ok bool
+			if ethType, ok = pppEthType(binary.BigEndian.Uint16(ip[6:8])); !ok {
 				return errNotIP
 			}
 			ip = ip[8:]
@@ -203,6 +195,18 @@ func (d *decoder) decodeLink(p *Packet, lt int, data []byte) error {
 		}
 		return errNotIP
 	}
+}
+
+// pppEthType maps a PPP protocol number (PPP links, PPPoE sessions) to the
+// EtherType of the same network protocol; only IPv4 and IPv6 are decoded.
+func pppEthType(proto uint16) (uint16, bool) {
+	switch proto {
+	case 0x0021:
+		return 0x0800, true
+	case 0x0057:
+		return 0x86dd, true
+	}
+	return 0, false
 }
 
 // decodeIP decodes an IPv4 or IPv6 packet and its transport header.

@@ -65,18 +65,26 @@ func fragmentV4(pkt []byte, size int) [][]byte {
 	return out
 }
 
-// ipv6Frag builds IPv6 fragments of a UDP datagram, with a hop-by-hop
-// header in front of the fragment header.
-func ipv6Frags(t testing.TB, payload []byte, size int) [][]byte {
+// udpOverIPv6 returns the addresses and a UDP datagram 1234 -> 53 with
+// payload, its checksum computed for those IPv6 addresses, for tests that
+// write the IPv6 part (extension headers) by hand.
+func udpOverIPv6(t testing.TB, payload []byte) (src, dst netip.Addr, l4 []byte) {
 	t.Helper()
-	src, dst := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
+	src, dst = netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
 	ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
 	udp := &layers.UDP{SrcPort: 1234, DstPort: 53}
 	require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
 	buf := gopacket.NewSerializeBuffer()
 	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
 		udp, gopacket.Payload(payload)))
-	l4 := buf.Bytes()
+	return src, dst, buf.Bytes()
+}
+
+// ipv6Frag builds IPv6 fragments of a UDP datagram, with a hop-by-hop
+// header in front of the fragment header.
+func ipv6Frags(t testing.TB, payload []byte, size int) [][]byte {
+	t.Helper()
+	src, dst, l4 := udpOverIPv6(t, payload)
 	var out [][]byte
 	for off := 0; off < len(l4); off += size {
 		end := min(off+size, len(l4))
@@ -216,13 +224,7 @@ func TestIPv6ExtensionHeadersAndFragments(t *testing.T) {
 // in front of UDP: both lengths are counted right, so the UDP header is
 // found; cut short inside AH, the packet is invalid.
 func TestIPv6HopByHopAndAH(t *testing.T) {
-	src, dst := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2")
-	ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
-	udp := &layers.UDP{SrcPort: 1234, DstPort: 53}
-	require.NoError(t, udp.SetNetworkLayerForChecksum(ip))
-	buf := gopacket.NewSerializeBuffer()
-	require.NoError(t, gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
-		udp, gopacket.Payload("after AH")))
+	src, dst, l4 := udpOverIPv6(t, []byte("after AH"))
 	hdr := make([]byte, 40)
 	hdr[0], hdr[6], hdr[7] = 0x60, 0, 64 // next: hop-by-hop
 	copy(hdr[8:24], src.AsSlice())
@@ -232,7 +234,7 @@ func TestIPv6HopByHopAndAH(t *testing.T) {
 	hbh[2], hbh[3] = 1, 12 // PadN over the rest
 	ah := make([]byte, 24)
 	ah[0], ah[1] = 17, 4 // next: UDP; (4+2)*4 = 24 octets
-	pkt := append(append(append(hdr, hbh...), ah...), buf.Bytes()...)
+	pkt := append(append(append(hdr, hbh...), ah...), l4...)
 	binary.BigEndian.PutUint16(pkt[4:6], uint16(len(pkt)-40))
 
 	r := runCapture(t, writeRaw(t, layers.LinkTypeRaw, pkt), Config{})

@@ -250,10 +250,11 @@ func TestInlineWindow(t *testing.T) {
 	assert.Contains(t, string(windows[len(windows)-1].Data), "/imagedump/image.php")
 }
 
-func TestConflictingOverlapFirstWins(t *testing.T) {
-	c, err := pcapgen.New(pcapgen.Options{})
-	require.NoError(t, err)
-	seg := func(fromClient bool, seq, ack uint32, flags string, payload string) {
+// segmentAdder returns a function that adds one hand-made TCP segment
+// between cli4 and srv4 to c; flags holds S, A and F as set.
+func segmentAdder(t *testing.T, c *pcapgen.Capture) func(fromClient bool, seq, ack uint32, flags, payload string) {
+	return func(fromClient bool, seq, ack uint32, flags, payload string) {
+		t.Helper()
 		s := pcapgen.TCPSegment{Src: cli4, Dst: srv4, Seq: seq, Ack: ack, Payload: []byte(payload),
 			SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F")}
 		if !fromClient {
@@ -261,6 +262,12 @@ func TestConflictingOverlapFirstWins(t *testing.T) {
 		}
 		require.NoError(t, c.AddTCP(s))
 	}
+}
+
+func TestConflictingOverlapFirstWins(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	seg := segmentAdder(t, c)
 	seg(true, 100, 0, "S", "")
 	seg(false, 500, 101, "SA", "")
 	seg(true, 101, 501, "A", "")
@@ -467,14 +474,7 @@ func TestStreamMemcapDropsSegments(t *testing.T) {
 func TestGapWhenAckedDataIsMissing(t *testing.T) {
 	c, err := pcapgen.New(pcapgen.Options{})
 	require.NoError(t, err)
-	seg := func(fromClient bool, seq, ack uint32, flags string, payload string) {
-		s := pcapgen.TCPSegment{Src: cli4, Dst: srv4, Seq: seq, Ack: ack, Payload: []byte(payload),
-			SYN: strings.Contains(flags, "S"), ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F")}
-		if !fromClient {
-			s.Src, s.Dst = srv4, cli4
-		}
-		require.NoError(t, c.AddTCP(s))
-	}
+	seg := segmentAdder(t, c)
 	seg(true, 100, 0, "S", "")
 	seg(false, 500, 101, "SA", "")
 	seg(true, 101, 501, "A", "")

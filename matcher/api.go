@@ -118,7 +118,13 @@ type Alert struct {
 	// ICMPType and ICMPCode are the packet's ICMP header fields when
 	// Proto is "ICMP" or "IPv6-ICMP".
 	ICMPType, ICMPCode uint8
-	Matches            []Match
+	// Frame is a copy of the alerting packet's captured frame, from the
+	// link-layer header on (nil for flow-end pseudo packets), and
+	// LinkType its pcap link type: EVE's optional ether, packet and
+	// packet_info fields come from them.
+	Frame    []byte
+	LinkType int
+	Matches  []Match
 }
 
 // Stats sums up one scan.

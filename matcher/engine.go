@@ -904,6 +904,9 @@ func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
 	if len(p.VLAN) > 0 {
 		a.VLAN = append([]uint16(nil), p.VLAN...) // p.VLAN is the decoder's scratch
 	}
+	if !p.Pseudo {
+		a.Frame, a.LinkType = append([]byte(nil), p.Data...), p.LinkType
+	}
 	if !p.Pseudo && (p.Proto == pcaps.ProtoICMP || p.Proto == pcaps.ProtoICMPv6) {
 		a.ICMPType, a.ICMPCode = p.ICMP.Type, p.ICMP.Code
 	}

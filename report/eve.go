@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/base64"
 	"io"
 	"net/netip"
 	"strconv"
@@ -44,6 +45,14 @@ type RuleID struct{ GID, SID int }
 type EVEOptions struct {
 	// Metadata maps a rule to its metadata entries in source order.
 	Metadata map[RuleID][]sigparse.MetaEntry
+	// Ethernet adds the ether object (src_mac, dest_mac of an Ethernet
+	// frame): eve-log's "ethernet: yes", off in Suricata's default
+	// configuration and on in suricata-verify's.
+	Ethernet bool
+	// Packet adds the frame in base64 and packet_info (linktype and
+	// Suricata 8's linktype_name): the
+	// alert output's "packet: yes", likewise off by default.
+	Packet bool
 }
 
 // NewEVEOptions collects the metadata of rules for EVE records.
@@ -59,14 +68,19 @@ func NewEVEOptions(rules []*sigparse.Rule) *EVEOptions {
 
 // Append appends a's EVE record, with the rule details o knows, to dst.
 func (o *EVEOptions) Append(dst []byte, a *matcher.Alert) []byte {
-	var md []sigparse.MetaEntry
-	if o != nil {
-		md = o.Metadata[RuleID{max(a.GID, 1), a.SID}]
+	if o == nil {
+		return appendEVE(dst, a, nil)
 	}
-	return appendEVE(dst, a, md)
+	return o.appendEVE(dst, a, o.Metadata[RuleID{max(a.GID, 1), a.SID}])
 }
 
 func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
+	var o *EVEOptions
+	return o.appendEVE(dst, a, md)
+}
+
+// appendEVE writes the record; o may be nil (no optional fields).
+func (o *EVEOptions) appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 	b := dst
 	b = append(b, `{"timestamp":`...)
 	b = appendString(b, a.Time.UTC().Format(TimeFormat))
@@ -125,6 +139,14 @@ func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 		b = strconv.AppendUint(b, uint64(a.ICMPCode), 10)
 	}
 	b = append(b, `,"pkt_src":"wire/pcap"`...)
+	if o != nil && o.Ethernet && a.LinkType == 1 && len(a.Frame) >= 14 {
+		// As the packet carries them (Suricata's LOG_DIR_PACKET).
+		b = append(b, `,"ether":{"src_mac":`...)
+		b = appendMAC(b, a.Frame[6:12])
+		b = append(b, `,"dest_mac":`...)
+		b = appendMAC(b, a.Frame[0:6])
+		b = append(b, '}')
+	}
 	// Only transaction alerts have a tx_id (Suricata's
 	// PACKET_ALERT_FLAG_TX); packet and stream alerts on an HTTP flow
 	// still get the http object below.
@@ -204,7 +226,50 @@ func appendEVE(dst []byte, a *matcher.Alert, md []sigparse.MetaEntry) []byte {
 		b = appendString(b, f.Start.UTC().Format(TimeFormat))
 		b = append(b, '}')
 	}
+	if o != nil && o.Packet && a.Frame != nil {
+		b = append(b, `,"packet":"`...)
+		b = base64.StdEncoding.AppendEncode(b, a.Frame)
+		b = append(b, `","packet_info":{"linktype":`...)
+		b = strconv.AppendInt(b, int64(a.LinkType), 10)
+		if n := linkTypeName(a.LinkType); n != "" {
+			// Suricata 8's addition, like ip_v above.
+			b = append(b, `,"linktype_name":`...)
+			b = appendString(b, n)
+		}
+		b = append(b, '}')
+	}
 	return append(b, "}\n"...)
+}
+
+// linkTypeName is the libpcap name of the link types pcaps decodes.
+func linkTypeName(lt int) string {
+	switch lt {
+	case 0:
+		return "NULL"
+	case 1:
+		return "EN10MB"
+	case 101:
+		return "RAW"
+	case 113:
+		return "LINUX_SLL"
+	case 276:
+		return "LINUX_SLL2"
+	}
+	return ""
+}
+
+// appendMAC appends a MAC address as a JSON string, lower-case hex
+// separated by colons.
+func appendMAC(b []byte, mac []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i, c := range mac {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, hex[c>>4], hex[c&0xf])
+	}
+	return append(b, '"')
 }
 
 // contentType is the Content-Type value up to its first ';' (the media

@@ -3,7 +3,9 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -148,4 +150,50 @@ alert icmp any any -> any any (msg:"unreach"; itype:3; sid:3;)`, c)
 	assert.True(t, strings.HasSuffix(lines[0], "{ICMP} 10.0.0.1:8 -> 10.0.0.2:0"), lines[0])
 	assert.True(t, strings.HasSuffix(lines[1], "{ICMP} 10.0.0.2:0 -> 10.0.0.1:8"), lines[1])
 	assert.True(t, strings.HasSuffix(lines[2], "{ICMP} 10.0.0.2:771 -> 10.0.0.1:0"), lines[2])
+}
+
+// TestEVEEtherPacket checks the optional ether, packet and packet_info
+// fields against the generated frame, and that they stay off by default.
+func TestEVEEtherPacket(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	src, dst := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+	require.NoError(t, c.AddEchoRequest(src, dst, 7, 1, []byte("ping")))
+	alerts, recs := scanEVE(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c)
+	require.Len(t, alerts, 1)
+	assert.NotContains(t, recs[1], "ether")
+	assert.NotContains(t, recs[1], "packet")
+
+	frame := c.Packets()[0].Data
+	var m map[string]any
+	o := &EVEOptions{Ethernet: true, Packet: true}
+	require.NoError(t, json.Unmarshal(o.Append(nil, alerts[0]), &m))
+	mac := func(b []byte) string {
+		var s []string
+		for _, x := range b {
+			s = append(s, fmt.Sprintf("%02x", x))
+		}
+		return strings.Join(s, ":")
+	}
+	assert.Equal(t, map[string]any{"src_mac": mac(frame[6:12]), "dest_mac": mac(frame[0:6])}, m["ether"])
+	assert.Equal(t, base64.StdEncoding.EncodeToString(frame), m["packet"])
+	assert.Equal(t, map[string]any{"linktype": float64(1), "linktype_name": "EN10MB"}, m["packet_info"])
+}
+
+// TestVerifyChecksEther checks that a suricata-verify test.yaml sees the
+// ether and packet fields suricata-verify's configuration writes.
+func TestVerifyChecksEther(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	require.NoError(t, c.AddEchoRequest(netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2"), 7, 1, []byte("ping")))
+	alerts, _ := scanEVE(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c)
+	frame := c.Packets()[0].Data
+	yml := fmt.Sprintf("checks:\n- filter:\n    count: 1\n    match:\n      ether.dest_mac: \"%02x:%02x:%02x:%02x:%02x:%02x\"\n      packet_info.linktype: 1\n      icmp_type: 8\n",
+		frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])
+	e, err := ParseExpect("test.yaml", []byte(yml))
+	require.NoError(t, err)
+	assert.True(t, e.Verify)
+	assert.Empty(t, e.Check(alerts))
+	e.Verify = false
+	assert.Len(t, e.Check(alerts), 1, "without suricata-verify's settings there is no ether object")
 }

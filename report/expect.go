@@ -42,6 +42,10 @@ type Expect struct {
 	Settings []string
 	// EVE, when set, adds rule metadata to the records filters inspect.
 	EVE *EVEOptions
+	// Verify is set for a suricata-verify test.yaml: its records are
+	// checked with the ether, packet and packet_info fields that
+	// suricata-verify's EVE configuration turns on.
+	Verify bool
 	// Pcap is the capture the test names (suricata-verify's pcap: key,
 	// resolved against the file's folder), or "".
 	Pcap string
@@ -187,6 +191,7 @@ func settingsFromConfig(cfg *yaml.Node) []string {
 
 // parseVerify reads a suricata-verify test.yaml.
 func (e *Expect) parseVerify(root *yaml.Node) error {
+	e.Verify = true
 	if p := mapGet(root, "pcap"); p != nil && p.Kind == yaml.ScalarNode && p.Value != "" {
 		e.Pcap = filepath.Join(filepath.Dir(e.Name), p.Value)
 	}
@@ -308,9 +313,17 @@ func (e *Expect) Check(alerts []*matcher.Alert) []Mismatch {
 	if len(e.Filters) == 0 {
 		return out
 	}
+	opts := e.EVE
+	if e.Verify {
+		o := EVEOptions{Ethernet: true, Packet: true}
+		if e.EVE != nil {
+			o.Metadata = e.EVE.Metadata
+		}
+		opts = &o
+	}
 	events := make([]map[string]any, len(alerts))
 	for i, a := range alerts {
-		events[i] = eveMap(e.EVE.Append(nil, a))
+		events[i] = eveMap(opts.Append(nil, a))
 	}
 	for _, f := range e.Filters {
 		n := 0

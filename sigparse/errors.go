@@ -159,10 +159,16 @@ func positionFor(name string, lines []int, p Pos) Position {
 	return Position{Filename: name, Offset: off, Line: i + 1, Column: off - lines[i] + 1}
 }
 
-// lineText returns the line of src holding offset off, without newline.
-func lineText(src []byte, off int) string {
+// LineAt returns the line of src holding byte offset off, without its
+// line ending ("" for a negative offset; the last line past the end). It
+// is what Error.Line holds, for tools that point at other places in a
+// rule file.
+func LineAt(src []byte, off int) string {
 	if off > len(src) {
 		off = len(src)
+	}
+	if off < 0 {
+		return ""
 	}
 	s := off
 	for s > 0 && src[s-1] != '\n' {

@@ -58,3 +58,19 @@ func TestErrorStrings(t *testing.T) {
 	assert.Error(t, list.Err())
 	assert.Equal(t, "no position", (&Error{Msg: "no position"}).Error())
 }
+
+func TestLineAt(t *testing.T) {
+	src := []byte("first\r\nsecond\nlast")
+	tests := []struct {
+		off  int
+		want string
+	}{
+		{0, "first"}, {3, "first"}, {5, "first"}, // \r is dropped
+		{7, "second"}, {13, "second"}, // the \n ends "second"
+		{14, "last"}, {18, "last"}, {99, "last"},
+		{-1, ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, LineAt(src, tt.off), "offset %d", tt.off)
+	}
+}

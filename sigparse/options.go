@@ -105,7 +105,7 @@ func (p *parser) buildRule(rr *rawRule, d Dialect) *Rule {
 				// Errors about a missing argument point at the name.
 				o.Err.Pos = p.file.Position(o.Pos)
 				o.Err.End = p.file.Position(o.End)
-				o.Err.Line = lineText(p.file.Src, int(o.Pos))
+				o.Err.Line = LineAt(p.file.Src, int(o.Pos))
 			}
 		}
 	}

@@ -106,7 +106,7 @@ func (p *parser) errorf(it *item, off, endOff int, disabled bool, format string,
 		Pos:        p.file.Position(pos),
 		End:        p.file.Position(end),
 		Msg:        fmt.Sprintf(format, args...),
-		Line:       lineText(p.file.Src, int(pos)),
+		Line:       LineAt(p.file.Src, int(pos)),
 		InDisabled: disabled,
 	}
 	p.errs = append(p.errs, e)

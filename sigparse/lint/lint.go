@@ -222,7 +222,7 @@ type checker struct {
 func (c *checker) report(r *sigparse.Rule, from, to sigparse.Pos, sev Severity, code, format string, args ...any) {
 	f := c.file
 	start := f.Position(from)
-	line := sourceLine(f.Src, start.Offset)
+	line := sigparse.LineAt(f.Src, start.Offset)
 	endCol := start.Column + 1
 	if to.IsValid() && to > from {
 		end := f.Position(to)
@@ -273,25 +273,6 @@ func (c *checker) reportArg(r *sigparse.Rule, o *sigparse.Option, code, format s
 func (c *checker) reportRule(r *sigparse.Rule, code, format string, args ...any) {
 	end := r.Pos + sigparse.Pos(len(r.Action))
 	c.report(r, r.Pos, end, severityOf(code), code, format, args...)
-}
-
-// sourceLine returns the line of src holding offset off, without newline.
-func sourceLine(src []byte, off int) string {
-	if off > len(src) {
-		off = len(src)
-	}
-	if off < 0 {
-		return ""
-	}
-	s := off
-	for s > 0 && src[s-1] != '\n' {
-		s--
-	}
-	e := off
-	for e < len(src) && src[e] != '\n' {
-		e++
-	}
-	return strings.TrimSuffix(string(src[s:e]), "\r")
 }
 
 // parseErrors turns the file's parse errors into diagnostics. An error in a
@@ -347,7 +328,7 @@ func (c *checker) parseErrors(f *sigparse.File) {
 			offset:     e.Pos.Offset,
 		}
 		if d.SourceLine == "" {
-			d.SourceLine = sourceLine(f.Src, e.Pos.Offset)
+			d.SourceLine = sigparse.LineAt(f.Src, e.Pos.Offset)
 		}
 		if e.End.Line == e.Pos.Line && e.End.Column > e.Pos.Column {
 			d.EndColumn = e.End.Column

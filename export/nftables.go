@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -62,7 +63,7 @@ func (ir *fwRule) nftables(opts Options) (rules [][]string, notes []string, why 
 			continue
 		}
 		var m []string
-		anyAddr := equalSet(src, full) && equalSet(dst, full)
+		anyAddr := slices.Equal(src, full) && slices.Equal(dst, full)
 		bothFamilies := ir.src.isAny() && ir.dst.isAny()
 		if !anyAddr {
 			m = append(m, nftAddr(fam, "saddr", src, full)...)
@@ -143,18 +144,6 @@ func first(s []string) string {
 	return s[0]
 }
 
-func equalSet(a, b ivset) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func nftRange(lo, hi int) string {
 	if lo == hi {
 		return strconv.Itoa(lo)
@@ -165,7 +154,7 @@ func nftRange(lo, hi int) string {
 // nftAddr matches a family's address set with whichever of the blocks or
 // the gaps is shorter.
 func nftAddr(fam, field string, s, full ivset) []string {
-	if equalSet(s, full) {
+	if slices.Equal(s, full) {
 		return nil
 	}
 	max := max32

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -93,7 +94,7 @@ func TestCorpus(t *testing.T) {
 						t.Errorf("%s: sid %d: converted rule does not parse: %v\n%s", fn, r.SID(), err, text)
 						continue
 					}
-					if x, y := contentSummary(r), contentSummary(c); !equalStrings(x, y) {
+					if x, y := contentSummary(r), contentSummary(c); !slices.Equal(x, y) {
 						t.Errorf("%s: sid %d: --to suricata changed the contents:\n%q\n%q\n%s", fn, r.SID(), x, y, text)
 						continue
 					}
@@ -104,18 +105,6 @@ func TestCorpus(t *testing.T) {
 				set, enabled+disabled, enabled, disabled, errEnabled, errDisabled, jsonSame, enabled+disabled, converted, convertFail)
 		})
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestParseConcurrently parses the same files from several goroutines;

@@ -3,6 +3,7 @@ package sigparse
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -119,7 +120,7 @@ func FuzzConvert(f *testing.F) {
 						want[k] = strings.ReplaceAll(want[k], "fast_pattern=only", "fast_pattern")
 					}
 				}
-				if got := contentSummary(c); !equalStrings(want, got) {
+				if got := contentSummary(c); !slices.Equal(want, got) {
 					t.Fatalf("to %s changed the contents\nin:  %q\nout: %q\n%q\n%q", to, r.Raw, text, want, got)
 				}
 				if again, err := Format(c, FormatOptions{}); err != nil || again != text {

@@ -310,21 +310,31 @@ func clone(b []byte) []byte {
 	return append(make([]byte, 0, len(b)), b...)
 }
 
+// skipEmptyLines drops CR and LF bytes before a request or status line,
+// as libhtp ignores empty lines there.
+func skipEmptyLines(data []byte) []byte {
+	for len(data) > 0 && (data[0] == '\r' || data[0] == '\n') {
+		data = data[1:]
+	}
+	return data
+}
+
+// begin starts reading a new message's first line for tx.
+func (s *side) begin(tx *Tx) {
+	s.tx = tx
+	s.ph = phLine
+	s.line = s.line[:0]
+	s.overflow = false
+}
+
 func (c *Conn) stepRequest(data []byte) []byte {
 	s := &c.req
 	switch s.ph {
 	case phIdle:
-		// libhtp ignores empty lines before a request line.
-		for len(data) > 0 && (data[0] == '\r' || data[0] == '\n') {
-			data = data[1:]
-		}
-		if len(data) == 0 {
+		if data = skipEmptyLines(data); len(data) == 0 {
 			return nil
 		}
-		s.tx = c.nextRequestTx()
-		s.ph = phLine
-		s.line = s.line[:0]
-		s.overflow = false
+		s.begin(c.nextRequestTx())
 		return data
 	case phLine:
 		rest, ok := nextLine(s, data, c.cfg.MaxHeaderBytes)
@@ -1078,16 +1088,10 @@ func (c *Conn) stepResponse(data []byte) []byte {
 	s := &c.resp
 	switch s.ph {
 	case phIdle:
-		for len(data) > 0 && (data[0] == '\r' || data[0] == '\n') {
-			data = data[1:]
-		}
-		if len(data) == 0 {
+		if data = skipEmptyLines(data); len(data) == 0 {
 			return nil
 		}
-		s.tx = c.nextResponseTx()
-		s.ph = phLine
-		s.line = s.line[:0]
-		s.overflow = false
+		s.begin(c.nextResponseTx())
 		return data
 	case phLine:
 		rest, ok := nextLine(s, data, c.cfg.MaxHeaderBytes)

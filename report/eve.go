@@ -28,10 +28,15 @@ func WriteEVE(w io.Writer, a *matcher.Alert) error {
 
 // AppendEVE appends a's EVE JSON record and a newline to dst.
 //
-// Field order follows Suricata 7: timestamp, flow_id, pcap_cnt, event_type,
-// the tuple (ports for TCP, UDP and SCTP only), ip_v, proto, pkt_src,
-// tx_id, alert, http, app_proto. Empty optional fields are left out, as
-// Suricata leaves them out. IPv6 addresses are written in full.
+// Field order follows Suricata 7's CreateEveHeader and alert logger:
+// timestamp, flow_id, pcap_cnt, event_type, vlan, the tuple (ports for TCP,
+// UDP and SCTP only), ip_v, proto, icmp_type and icmp_code (ICMP only),
+// pkt_src, [ether], tx_id (transaction alerts only), alert, http (alerts on
+// HTTP flows), app_proto, flow (pkts_toserver, pkts_toclient,
+// bytes_toserver, bytes_toclient, start: the counters as of the alerting
+// packet), [packet, packet_info]; the bracketed fields are EVEOptions'.
+// Empty optional fields are left out, as Suricata leaves them out. IPv6
+// addresses are written in full.
 func AppendEVE(dst []byte, a *matcher.Alert) []byte {
 	return appendEVE(dst, a, nil)
 }

@@ -35,6 +35,10 @@ type Config struct {
 	// PacketAlertMax caps the alerts kept per packet; 0 means
 	// DefaultPacketAlertMax.
 	PacketAlertMax int
+	// Frames makes each Alert keep a copy of its packet's frame
+	// (Alert.Frame), for EVE's optional ether and packet fields. Off by
+	// default: a frame per alert adds up on large runs.
+	Frames bool
 }
 
 // NotEvaluated names a rule the engine cannot evaluate faithfully and why.
@@ -119,9 +123,9 @@ type Alert struct {
 	// Proto is "ICMP" or "IPv6-ICMP".
 	ICMPType, ICMPCode uint8
 	// Frame is a copy of the alerting packet's captured frame, from the
-	// link-layer header on (nil for flow-end pseudo packets), and
-	// LinkType its pcap link type: EVE's optional ether, packet and
-	// packet_info fields come from them.
+	// link-layer header on, when Config.Frames is set (nil for flow-end
+	// pseudo packets), and LinkType its pcap link type: EVE's optional
+	// ether, packet and packet_info fields come from them.
 	Frame    []byte
 	LinkType int
 	Matches  []Match

@@ -905,7 +905,10 @@ func (sc *scanner) makeAlert(p *pcaps.Packet, c *candidate) *Alert {
 		a.VLAN = append([]uint16(nil), p.VLAN...) // p.VLAN is the decoder's scratch
 	}
 	if !p.Pseudo {
-		a.Frame, a.LinkType = append([]byte(nil), p.Data...), p.LinkType
+		a.LinkType = p.LinkType
+		if sc.e.cfg.Frames {
+			a.Frame = append([]byte(nil), p.Data...)
+		}
 	}
 	if !p.Pseudo && (p.Proto == pcaps.ProtoICMP || p.Proto == pcaps.ProtoICMPv6) {
 		a.ICMPType, a.ICMPCode = p.ICMP.Type, p.ICMP.Code

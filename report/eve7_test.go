@@ -22,6 +22,10 @@ import (
 // scanEVE runs rules over the capture with the real matcher and returns the
 // alerts and their EVE records decoded, keyed by signature id.
 func scanEVE(t *testing.T, rules string, c *pcapgen.Capture) ([]*matcher.Alert, map[int]map[string]any) {
+	return scanEVEConfig(t, rules, c, matcher.Config{})
+}
+
+func scanEVEConfig(t *testing.T, rules string, c *pcapgen.Capture, cfg matcher.Config) ([]*matcher.Alert, map[int]map[string]any) {
 	t.Helper()
 	var rs []*sigparse.Rule
 	for _, line := range strings.Split(strings.TrimSpace(rules), "\n") {
@@ -29,7 +33,7 @@ func scanEVE(t *testing.T, rules string, c *pcapgen.Capture) ([]*matcher.Alert, 
 		require.NoError(t, err)
 		rs = append(rs, r)
 	}
-	eng, err := matcher.Compile(rs, matcher.Config{})
+	eng, err := matcher.Compile(rs, cfg)
 	require.NoError(t, err)
 	require.Empty(t, eng.NotEvaluated())
 	var alerts []*matcher.Alert
@@ -159,10 +163,12 @@ func TestEVEEtherPacket(t *testing.T) {
 	require.NoError(t, err)
 	src, dst := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
 	require.NoError(t, c.AddEchoRequest(src, dst, 7, 1, []byte("ping")))
-	alerts, recs := scanEVE(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c)
+	alerts, recs := scanEVEConfig(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c, matcher.Config{Frames: true})
 	require.Len(t, alerts, 1)
 	assert.NotContains(t, recs[1], "ether")
 	assert.NotContains(t, recs[1], "packet")
+	plain, _ := scanEVE(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c)
+	assert.Nil(t, plain[0].Frame, "frames are kept only with Config.Frames")
 
 	frame := c.Packets()[0].Data
 	var m map[string]any
@@ -186,7 +192,7 @@ func TestVerifyChecksEther(t *testing.T) {
 	c, err := pcapgen.New(pcapgen.Options{})
 	require.NoError(t, err)
 	require.NoError(t, c.AddEchoRequest(netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2"), 7, 1, []byte("ping")))
-	alerts, _ := scanEVE(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c)
+	alerts, _ := scanEVEConfig(t, `alert icmp any any -> any any (msg:"req"; itype:8; sid:1;)`, c, matcher.Config{Frames: true})
 	frame := c.Packets()[0].Data
 	yml := fmt.Sprintf("checks:\n- filter:\n    count: 1\n    match:\n      ether.dest_mac: \"%02x:%02x:%02x:%02x:%02x:%02x\"\n      packet_info.linktype: 1\n      icmp_type: 8\n",
 		frame[0], frame[1], frame[2], frame[3], frame[4], frame[5])

@@ -182,6 +182,9 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 		if err := st.applyExpect(env, expect); err != nil {
 			return errorf(env, "test", exitUsage, "%v", err)
 		}
+		// suricata-verify checks may look at the ether and packet
+		// fields, which need the alerting frames.
+		st.cfg.Frames = expect.Verify
 		for _, s := range expect.Skipped {
 			fmt.Fprintf(env.Stderr, "sigtool test: %s: skipping %s\n", expect.Name, s)
 		}

@@ -38,7 +38,6 @@ func newByteProgress(w io.Writer, terminal bool, total int64) *byteProgress {
 		progressbar.OptionSetDescription("scanning"),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetWidth(30),
 	)
@@ -61,6 +60,9 @@ func (p *byteProgress) loop() {
 	}
 }
 
+// draw is called only from the ticker (and once from Finish), which is the
+// bar's throttle: the library's own throttle would drop the Set64 that
+// follows Describe's render within the same tick and freeze the bar at 0%.
 func (p *byteProgress) draw() {
 	p.bar.Describe(fmt.Sprintf("%d packets, %d alerts", p.packets.Load(), p.alerts.Load()))
 	_ = p.bar.Set64(p.read.Load())

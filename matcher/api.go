@@ -162,6 +162,9 @@ type Engine struct {
 	// patterns; pfPayload is the payload/stream buffer id (-1 if none).
 	pfBufs    []pfBuf
 	pfPayload int
+	// txGroups[d] groups the transaction rules with a prefilter pattern
+	// by the progress they need in direction d (dirIdx); at most 64.
+	txGroups [2][]txGroup
 	// mixed is set when some HTTP rule also has payload keywords, so the
 	// scan keeps each flow's stream start for it.
 	mixed bool

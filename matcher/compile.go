@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -134,6 +135,9 @@ type rule struct {
 	// holds the need of one HTTP list, so a transaction lacking it skips
 	// the rule.
 	pfPay, pfTx bool
+	// txNeed[d] is the progress a transaction needs before every buffer
+	// the rule inspects in direction d (dirIdx) is final.
+	txNeed [2]http1.Progress
 	// payNeed is the payload list's longest positive content (see
 	// bufList.need).
 	payNeed     []byte
@@ -228,6 +232,11 @@ func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
 		if r.isTx {
 			r.txIdx = len(e.txRules)
 			e.txRules = append(e.txRules, r)
+			for d, toSrv := range [2]bool{true, false} {
+				for i := range r.bufs {
+					r.txNeed[d] |= r.bufs[i].buf.Progress(bufDir(r.bufs[i].buf, toSrv))
+				}
+			}
 		}
 	}
 	e.buildPrefilter()
@@ -860,6 +869,41 @@ func (e *Engine) buildPrefilter() {
 		b, _ := http1.LookupBuffer(name)
 		e.pfBufs = append(e.pfBufs, pfBuf{id: id, name: name, buf: b})
 	}
+	// Group the transaction rules with a pattern by direction and needed
+	// progress: a rule that is not a candidate when its buffers are final
+	// never will be, and the scan marks it done with the transaction in
+	// one sweep per group instead of looking at it on every packet.
+	for d, toSrv := range [2]bool{true, false} {
+		for _, r := range e.txRules {
+			if !r.pfTx || toSrv && !r.txToSrv || !toSrv && !r.txToCli {
+				continue
+			}
+			k := slices.IndexFunc(e.txGroups[d], func(g txGroup) bool { return g.need == r.txNeed[d] })
+			if k < 0 {
+				k = len(e.txGroups[d])
+				e.txGroups[d] = append(e.txGroups[d], txGroup{need: r.txNeed[d]})
+			}
+			e.txGroups[d][k].rules = append(e.txGroups[d][k].rules, r)
+		}
+	}
+}
+
+// txGroup is the transaction rules with a prefilter pattern that become
+// ready at the same progress, in one direction.
+type txGroup struct {
+	need  http1.Progress
+	rules []*rule
+}
+
+// bufDir is the direction whose side of buffer b a rule inspecting
+// direction toSrv sees: request-only and response-only buffers have one.
+func bufDir(b http1.Buffer, toSrv bool) bool {
+	if s, c := bufDirections(b); s && !c {
+		return true
+	} else if c && !s {
+		return false
+	}
+	return toSrv
 }
 
 // needed returns the longest content a list cannot match without: a

@@ -71,7 +71,9 @@ type txState struct {
 	// done with the transaction (Suricata keeps a detect state per
 	// transaction and direction): a bit set, 2 bits per rule.
 	done []uint64
-	// alerted[i] is set when rule i alerted on this tx.
+	// swept[d] bit k: the rules of Engine.txGroups[d][k] that were not
+	// prefilter candidates when ready are marked done.
+	swept [2]uint64
 }
 
 // candidate is an alert waiting for the packet's alert queue.
@@ -289,17 +291,27 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 
 	// One multi-pattern pass over the payload and the stream instead of a
 	// search per rule.
-	pf := sc.pfs != nil && sc.e.pfPayload >= 0
-	if pf {
+	// Only the candidates (rules whose pattern occurs, and rules without
+	// one) are evaluated; without a prefilter, every rule.
+	var cands []int32
+	if sc.pfs != nil {
 		sc.pfs.Reset()
-		sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, p.Payload)
-		sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, stream)
-	}
-	for _, r := range sc.e.rules {
-		if r.isTx {
-			continue
+		if sc.e.pfPayload >= 0 {
+			sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, p.Payload)
+			sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, stream)
 		}
-		if r.pfPay && pf && !sc.pfs.Found(r.idx) {
+		cands = sc.e.pf.Candidates(sc.pfs)
+	}
+	n := len(sc.e.rules)
+	if sc.pfs != nil {
+		n = len(cands)
+	}
+	for k := 0; k < n; k++ {
+		r := sc.e.rules[k]
+		if sc.pfs != nil {
+			r = sc.e.rules[cands[k]]
+		}
+		if r.isTx {
 			continue
 		}
 		if pseudo && (len(r.payload) == 0 || r.requirePacket) {
@@ -405,24 +417,46 @@ func (sc *scanner) inspectStream(r *rule, fs *flowState, d int) bool {
 // live HTTP transactions; each rule alerts at most once per transaction
 // and direction.
 func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool, src, dst netip.Addr, sport, dport uint16, established bool) {
+	d := dirIdx(toSrv)
 	for _, ts := range fs.txs {
 		pr := ts.tx.Progress()
-		pf := sc.pfs != nil && len(sc.e.pfBufs) > 0
-		if pf {
+		var cands []int32
+		if sc.pfs != nil {
 			sc.pfs.Reset()
 			for _, b := range sc.e.pfBufs {
-				bufToSrv := toSrv
-				if s, c := bufDirections(b.buf); s && !c {
-					bufToSrv = true
-				} else if c && !s {
-					bufToSrv = false
-				}
-				if data, ok := txBuffer(ts.tx, b.buf, bufToSrv); ok {
+				if data, ok := txBuffer(ts.tx, b.buf, bufDir(b.buf, toSrv)); ok {
 					sc.e.pf.Scan(sc.pfs, b.id, data)
 				}
 			}
+			// A rule whose needed content is absent when its buffers
+			// are final never becomes a candidate: it is done with
+			// this transaction.
+			for k, g := range sc.e.txGroups[d] {
+				if ts.swept[d]&(1<<k) != 0 || !pseudo && !pr.Has(g.need) {
+					continue
+				}
+				ts.swept[d] |= 1 << k
+				for _, r := range g.rules {
+					if !sc.pfs.Found(r.idx) {
+						ts.setDone(r.txIdx, toSrv)
+					}
+				}
+			}
+			cands = sc.e.pf.Candidates(sc.pfs)
 		}
-		for _, r := range sc.e.txRules {
+		n := len(sc.e.txRules)
+		if sc.pfs != nil {
+			n = len(cands)
+		}
+		for k := 0; k < n; k++ {
+			var r *rule
+			if sc.pfs != nil {
+				if r = sc.e.rules[cands[k]]; !r.isTx {
+					continue
+				}
+			} else {
+				r = sc.e.txRules[k]
+			}
 			if ts.isDone(r.txIdx, toSrv) {
 				continue
 			}
@@ -430,34 +464,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				continue
 			}
 			// Wait until every buffer the rule inspects is final.
-			ready := pseudo
-			if !ready {
-				ready = true
-				for i := range r.bufs {
-					b := &r.bufs[i]
-					bufToSrv := toSrv
-					s, c := bufDirections(b.buf)
-					if s && !c {
-						bufToSrv = true
-					} else if c && !s {
-						bufToSrv = false
-					}
-					if !pr.Has(b.buf.Progress(bufToSrv)) {
-						ready = false
-						break
-					}
-				}
-			}
-			if r.pfTx && pf && !sc.pfs.Found(r.idx) {
-				// Its needed content is absent: not a candidate. Once
-				// the buffers are final it never will be, so the rule
-				// is done with this transaction.
-				if ready {
-					ts.setDone(r.txIdx, toSrv)
-				}
-				continue
-			}
-			if !ready {
+			if !pseudo && !pr.Has(r.txNeed[d]) {
 				continue
 			}
 			if !sc.headerMatch(r, p, pcaps.ProtoTCP, src, dst, sport, dport, true, true) {

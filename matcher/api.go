@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/sigtool/sigtool/matcher/iponly"
 	"github.com/sigtool/sigtool/matcher/prefilter"
 	"github.com/sigtool/sigtool/sigparse"
 )
@@ -158,6 +159,9 @@ type Engine struct {
 	// pf is the multi-pattern prefilter over the rules' needed contents
 	// (payload and one HTTP buffer per rule); nil without patterns.
 	pf *prefilter.Prefilter
+	// ipo pre-selects the content-less packet rules by address (see
+	// buildPrefilter); they are never prefilter candidates. nil when none.
+	ipo *iponly.Table
 	// pfBufs are the prefilter buffer ids of the HTTP buffers with
 	// patterns; pfPayload is the payload/stream buffer id (-1 if none).
 	pfBufs    []pfBuf

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sigtool/sigtool/matcher/iponly"
 	"github.com/sigtool/sigtool/matcher/prefilter"
 	"github.com/sigtool/sigtool/pcaps/http1"
 	"github.com/sigtool/sigtool/rulesets"
@@ -857,10 +858,28 @@ func (e *Engine) buildPrefilter() {
 		}
 	}
 	e.pfPayload = -1
-	if len(pats) == 0 {
+	// Content-less packet rules with address lists (ET's IP reputation
+	// rules: thousands of prefixes each) are pre-selected by address
+	// through an interval table instead of being checked on every packet;
+	// the loop body still checks protocol, ports, flow, flowbits and
+	// thresholds. Bidirectional rules would need a second lookup.
+	inTable := make([]bool, len(e.rules))
+	var ipr []iponly.Rule
+	conv := map[*addrNode]*iponly.Addr{}
+	for _, r := range e.rules {
+		if r.isTx || len(r.payload) > 0 || r.bidir || r.src.any && !r.src.neg && r.dst.any && !r.dst.neg {
+			continue
+		}
+		inTable[r.idx] = true
+		ipr = append(ipr, iponly.Rule{Index: r.idx, Src: toIPOnly(r.src, conv), Dst: toIPOnly(r.dst, conv)})
+	}
+	if len(pats) == 0 && len(ipr) == 0 {
 		return
 	}
-	e.pf = prefilter.New(len(e.rules), pats)
+	if len(ipr) > 0 {
+		e.ipo = iponly.New(ipr)
+	}
+	e.pf = prefilter.NewExcept(len(e.rules), pats, func(i int) bool { return inTable[i] })
 	for id, name := range e.pf.Buffers() {
 		if name == "" {
 			e.pfPayload = id
@@ -886,6 +905,21 @@ func (e *Engine) buildPrefilter() {
 			e.txGroups[d][k].rules = append(e.txGroups[d][k].rules, r)
 		}
 	}
+}
+
+// toIPOnly converts an address expression for package iponly, whose
+// semantics are addrNode.match's; conv shares the conversion of address
+// sets used by many rules.
+func toIPOnly(n *addrNode, conv map[*addrNode]*iponly.Addr) *iponly.Addr {
+	if a, ok := conv[n]; ok {
+		return a
+	}
+	a := &iponly.Addr{Neg: n.neg, Any: n.any, Prefix: n.prefix, IsList: n.isList}
+	for _, c := range n.list {
+		a.List = append(a.List, toIPOnly(c, conv))
+	}
+	conv[n] = a
+	return a
 }
 
 // txGroup is the transaction rules with a prefilter pattern that become

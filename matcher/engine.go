@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sigtool/sigtool/matcher/iponly"
 	"github.com/sigtool/sigtool/matcher/prefilter"
 	"github.com/sigtool/sigtool/pcaps"
 	"github.com/sigtool/sigtool/pcaps/http1"
@@ -110,8 +111,9 @@ type scanner struct {
 	mnames []string // and its name
 	thresh map[threshKey]*threshState
 	pfs    *prefilter.Scratch // nil without a prefilter
-	hdr    []byte             // scratch for multi-buffer instances
-	tbuf   []byte             // scratch for transformed buffers
+	ips    iponly.Scratch
+	hdr    []byte // scratch for multi-buffer instances
+	tbuf   []byte // scratch for transformed buffers
 
 	// memo caches address-set verdicts for the two most recent addresses.
 	memoIP   [2]netip.Addr
@@ -300,7 +302,13 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 			sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, p.Payload)
 			sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, stream)
 		}
-		cands = sc.e.pf.Candidates(sc.pfs)
+		// Rules in the address table run on packets only (content-less
+		// rules skip pseudo packets).
+		var ipc []int32
+		if sc.e.ipo != nil && !pseudo && p.IPVersion != 0 {
+			ipc = sc.e.ipo.Lookup(&sc.ips, src, dst)
+		}
+		cands = sc.e.pf.CandidatesWith(sc.pfs, ipc)
 	}
 	n := len(sc.e.rules)
 	if sc.pfs != nil {

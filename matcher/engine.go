@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -75,6 +76,12 @@ type txState struct {
 	// swept[d] bit k: the rules of Engine.txGroups[d][k] that were not
 	// prefilter candidates when ready are marked done.
 	swept [2]uint64
+	// pfCands[d] are the transaction rules that are prefilter candidates
+	// for direction d, valid (pfValid) while the final buffers are still
+	// those of pfScanned (bit i: Engine.pfBufs[i]).
+	pfCands   [2][]int32
+	pfValid   [2]bool
+	pfScanned [2]uint64
 }
 
 // candidate is an alert waiting for the packet's alert queue.
@@ -426,15 +433,41 @@ func (sc *scanner) inspectStream(r *rule, fs *flowState, d int) bool {
 // and direction.
 func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool, src, dst netip.Addr, sport, dport uint16, established bool) {
 	d := dirIdx(toSrv)
+	// Buffers are scanned by the prefilter once they are final (a rule
+	// is not ready before its buffers are), and a transaction's
+	// candidates are kept until another buffer becomes final: a response
+	// body is not rescanned on every segment. Pseudo packets (flow end)
+	// make every rule ready, so they scan whatever there is.
+	cache := !pseudo && len(sc.e.pfBufs) <= 64
 	for _, ts := range fs.txs {
 		pr := ts.tx.Progress()
-		var cands []int32
+		cands := ts.pfCands[d]
 		if sc.pfs != nil {
-			sc.pfs.Reset()
-			for _, b := range sc.e.pfBufs {
-				if data, ok := txBuffer(ts.tx, b.buf, bufDir(b.buf, toSrv)); ok {
-					sc.e.pf.Scan(sc.pfs, b.id, data)
+			var final uint64
+			if cache {
+				for i, b := range sc.e.pfBufs {
+					if pr.Has(b.buf.Progress(bufDir(b.buf, toSrv))) {
+						final |= 1 << i
+					}
 				}
+			}
+			if !cache || !ts.pfValid[d] || final != ts.pfScanned[d] {
+				sc.pfs.Reset()
+				for i, b := range sc.e.pfBufs {
+					if cache && final&(1<<i) == 0 {
+						continue
+					}
+					if data, ok := txBuffer(ts.tx, b.buf, bufDir(b.buf, toSrv)); ok {
+						sc.e.pf.Scan(sc.pfs, b.id, data)
+					}
+				}
+				cands = cands[:0]
+				for _, c := range sc.e.pf.Candidates(sc.pfs) {
+					if sc.e.rules[c].isTx {
+						cands = append(cands, c)
+					}
+				}
+				ts.pfCands[d], ts.pfValid[d], ts.pfScanned[d] = cands, cache, final
 			}
 			// A rule whose needed content is absent when its buffers
 			// are final never becomes a candidate: it is done with
@@ -445,12 +478,11 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				}
 				ts.swept[d] |= 1 << k
 				for _, r := range g.rules {
-					if !sc.pfs.Found(r.idx) {
+					if _, found := slices.BinarySearch(cands, int32(r.idx)); !found {
 						ts.setDone(r.txIdx, toSrv)
 					}
 				}
 			}
-			cands = sc.e.pf.Candidates(sc.pfs)
 		}
 		n := len(sc.e.txRules)
 		if sc.pfs != nil {
@@ -459,9 +491,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 		for k := 0; k < n; k++ {
 			var r *rule
 			if sc.pfs != nil {
-				if r = sc.e.rules[cands[k]]; !r.isTx {
-					continue
-				}
+				r = sc.e.rules[cands[k]]
 			} else {
 				r = sc.e.txRules[k]
 			}

@@ -117,6 +117,9 @@ type scanner struct {
 	mbufs  [][]byte // buffer inspected by each recorded match (views)
 	mnames []string // and its name
 	thresh map[threshKey]*threshState
+	prof   []RuleProfile      // per rule index, with Config.Profile
+	profAt time.Time          // start of the evaluation being timed
+	profR  int                // its rule index, -1 when none
 	pfs    *prefilter.Scratch // nil without a prefilter
 	ips    iponly.Scratch
 	hdr    []byte // scratch for multi-buffer instances
@@ -146,7 +149,29 @@ func newScanner(e *Engine, emit func(*Alert)) *scanner {
 		sc.pfs = e.pf.NewScratch()
 	}
 	sc.stats.PerSID = map[int]int{}
+	sc.profR = -1
+	if e.cfg.Profile {
+		sc.prof = make([]RuleProfile, len(e.rules))
+		for i, r := range e.rules {
+			sc.prof[i] = RuleProfile{SID: r.sid, GID: r.gid, Rev: r.rev, Msg: r.msg}
+		}
+		sc.stats.Profile = sc.prof
+	}
 	return sc
+}
+
+// profStart ends the timing of the previous evaluation and, with r, starts
+// timing (and counts) r's. Only called with Config.Profile.
+func (sc *scanner) profStart(r *rule) {
+	now := time.Now()
+	if sc.profR >= 0 {
+		sc.prof[sc.profR].Time += now.Sub(sc.profAt)
+		sc.profR = -1
+	}
+	if r != nil {
+		sc.prof[r.idx].Checks++
+		sc.profR, sc.profAt = r.idx, now
+	}
 }
 
 func (sc *scanner) flowState(f *pcaps.Flow) *flowState {
@@ -337,6 +362,9 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		if r.ipOnly && (pseudo || fs != nil && fs.ipOnlyDone[d]) {
 			continue
 		}
+		if sc.prof != nil {
+			sc.profStart(r)
+		}
 		if !sc.headerMatch(r, p, proto, src, dst, sport, dport, appHTTP, p.IPVersion != 0 || pseudo) {
 			continue
 		}
@@ -388,6 +416,9 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		}
 		sc.postMatch(r, fs)
 		sc.enqueue(r, -1, nil, mstart)
+	}
+	if sc.prof != nil {
+		sc.profStart(nil)
 	}
 	if fs != nil && !pseudo {
 		fs.ipOnlyDone[d] = true
@@ -505,6 +536,9 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			if !pseudo && !pr.Has(r.txNeed[d]) {
 				continue
 			}
+			if sc.prof != nil {
+				sc.profStart(r)
+			}
 			if !sc.headerMatch(r, p, pcaps.ProtoTCP, src, dst, sport, dport, true, true) {
 				continue
 			}
@@ -537,6 +571,9 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			sc.postMatch(r, fs)
 			sc.enqueue(r, ts.id, ts.tx, mstart)
 		}
+	}
+	if sc.prof != nil {
+		sc.profStart(nil)
 	}
 	// Forget the oldest transactions every rule is done with; ids below
 	// forgotten are never tracked again.
@@ -842,6 +879,9 @@ func (sc *scanner) postMatch(r *rule, fs *flowState) {
 // enqueue queues a matching rule's alert; its matches are those kept
 // since mstart.
 func (sc *scanner) enqueue(r *rule, txID int, tx *http1.Tx, mstart int) {
+	if sc.prof != nil {
+		sc.prof[r.idx].Matches++
+	}
 	if r.noalert {
 		return
 	}
@@ -867,6 +907,9 @@ func (sc *scanner) finish(p *pcaps.Packet, fs *flowState) {
 		kept++
 		sc.stats.Alerts++
 		sc.stats.PerSID[c.r.sid]++
+		if sc.prof != nil {
+			sc.prof[c.r.idx].Alerts++
+		}
 		if sc.emit != nil {
 			sc.emit(sc.makeAlert(p, c))
 		}

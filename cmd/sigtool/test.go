@@ -14,9 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/sigtool/sigtool/matcher"
@@ -138,10 +136,14 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	expectFile := fs.String("expect", "", "check the run against expected alert counts or a suricata-verify test.yaml")
 	outFile := fs.String("o", "", "write the output to this file instead of stdout")
 	verbose := fs.Bool("v", false, "list every rule not evaluated (a long list is otherwise grouped by keyword)")
+	profile := fs.Int("profile", 0, "rule profiling: print the N costliest rules (checks, matches, alerts, time) to stderr after the run; 0 is off")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	pcapPaths = append(pcapPaths, fs.Args()...)
+	if *profile < 0 {
+		return errorf(env, "test", exitUsage, "--profile %d: want a number of rules, 0 for off", *profile)
+	}
 
 	switch *format {
 	case "":
@@ -237,6 +239,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	if len(rules) == 0 {
 		return errorf(env, "test", exitUsage, "no enabled rules in %s", strings.Join(rulePaths, ", "))
 	}
+	st.cfg.Profile = *profile > 0
 	engine, err := matcher.Compile(rules, st.cfg)
 	if err != nil {
 		return errorf(env, "test", exitUsage, "%v", err)
@@ -277,8 +280,15 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	var kept []*matcher.Alert
 	var buf []byte
 	inputErr := false
-	bar := newScanProgress(env, pcaps)
-	for _, r := range scanAll(ctx, engine, pcaps, env.Stdin) {
+	var total int64
+	for _, p := range pcaps {
+		if fi, err := os.Stat(p); err == nil && p != "-" {
+			total += fi.Size()
+		}
+	}
+	bar := newByteProgress(env.Stderr, env.terminal(), total)
+	var costs []ruleCost
+	for _, r := range scanAll(ctx, engine, pcaps, env.Stdin, bar) {
 		<-r.done
 		sum.Begin(r.path)
 		for _, a := range r.alerts {
@@ -298,12 +308,17 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 		sum.End(r.path, r.stats, r.err)
 		if r.err != nil {
 			inputErr = true
-			bar.clear()
+			bar.Clear()
 			fmt.Fprintf(env.Stderr, "sigtool test: %v\n", r.err)
 		}
-		bar.add(r.path)
+		costs = addCosts(costs, r.stats.Profile)
 	}
-	bar.finish()
+	bar.Finish()
+	if *profile > 0 {
+		if err := writeProfile(env.Stderr, costs, *profile); err != nil {
+			return errorf(env, "test", exitUsage, "%v", err)
+		}
+	}
 	if *format == "summary" {
 		sum.Write(bw)
 	}
@@ -388,8 +403,8 @@ type scanResult struct {
 // scanAll scans the captures concurrently (the engine is safe for that),
 // one worker per CPU, and returns their results in input order so that
 // output does not depend on scheduling. Each result's alerts are held until
-// it is written.
-func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin io.Reader) []*scanResult {
+// it is written. The bytes read, packets and alerts advance bar.
+func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin io.Reader, bar *byteProgress) []*scanResult {
 	results := make([]*scanResult, len(paths))
 	jobs := make(chan *scanResult, len(paths))
 	for i, p := range paths {
@@ -401,16 +416,8 @@ func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin 
 	for range workers {
 		go func() {
 			for r := range jobs {
-				if err := ctx.Err(); err != nil {
-					r.err = err
-				} else {
-					emit := func(a *matcher.Alert) { r.alerts = append(r.alerts, a) }
-					if r.path == "-" {
-						r.stats, r.err = engine.Scan(ctx, stdin, "<stdin>", emit)
-					} else {
-						r.stats, r.err = engine.ScanFile(ctx, r.path, emit)
-					}
-				}
+				r.stats, r.err = scanOne(ctx, engine, r, stdin, bar)
+				bar.Packets(r.stats.Packets)
 				close(r.done)
 			}
 		}()
@@ -418,52 +425,43 @@ func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin 
 	return results
 }
 
-// scanProgress shows a progress bar over the captures' bytes on a terminal
-// when there is more than one capture; otherwise it does nothing.
-type scanProgress struct {
-	bar   *progressbar.ProgressBar
-	sizes map[string]int64
+// scanOne scans one capture ("-": stdin) into r.alerts.
+func scanOne(ctx context.Context, engine *matcher.Engine, r *scanResult, stdin io.Reader, bar *byteProgress) (matcher.Stats, error) {
+	if err := ctx.Err(); err != nil {
+		return matcher.Stats{}, err
+	}
+	emit := func(a *matcher.Alert) {
+		bar.Alert()
+		r.alerts = append(r.alerts, a)
+	}
+	if r.path == "-" {
+		return engine.Scan(ctx, bar.Reader(stdin), "<stdin>", emit)
+	}
+	f, err := os.Open(r.path)
+	if err != nil {
+		return matcher.Stats{}, err
+	}
+	defer f.Close()
+	return engine.Scan(ctx, bar.Reader(f), r.path, emit)
 }
 
-func newScanProgress(env *Env, paths []string) *scanProgress {
-	p := &scanProgress{}
-	if !env.terminal() || len(paths) < 2 {
-		return p
-	}
-	p.sizes = map[string]int64{}
-	var total int64
-	for _, path := range paths {
-		if st, err := os.Stat(path); err == nil {
-			p.sizes[path] = st.Size()
-			total += st.Size()
+// addCosts adds one capture's rule profile to the run's, rule by rule (the
+// profiles of one engine share its rule order).
+func addCosts(costs []ruleCost, prof []matcher.RuleProfile) []ruleCost {
+	if costs == nil && len(prof) > 0 {
+		costs = make([]ruleCost, len(prof))
+		for i, p := range prof {
+			costs[i] = ruleCost{SID: p.SID, GID: p.GID, Rev: p.Rev, Msg: p.Msg}
 		}
 	}
-	p.bar = progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(env.Stderr),
-		progressbar.OptionSetDescription("scanning"),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
-	return p
-}
-
-func (p *scanProgress) add(path string) {
-	if p.bar != nil {
-		p.bar.Add64(p.sizes[path])
+	for i, p := range prof {
+		c := &costs[i]
+		c.Checks += p.Checks
+		c.Matches += p.Matches
+		c.Alerts += p.Alerts
+		c.Time += p.Time
 	}
-}
-
-func (p *scanProgress) clear() {
-	if p.bar != nil {
-		p.bar.Clear()
-	}
-}
-
-func (p *scanProgress) finish() {
-	if p.bar != nil {
-		p.bar.Finish()
-	}
+	return costs
 }
 
 // captureExts are the names picked up from directories.

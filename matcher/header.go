@@ -3,7 +3,6 @@ package matcher
 import (
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/sigtool/sigtool/rulesets"
@@ -126,7 +125,7 @@ func (r *resolver) addr(a *sigparse.Addr, depth int) (*addrNode, error) {
 		if !ok {
 			return nil, fmt.Errorf("undefined address variable $%s", a.Var)
 		}
-		inner, err := r.addrText(val, depth+1)
+		inner, err := r.addrValue(val, depth+1)
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %v", a.Var, err)
 		}
@@ -149,106 +148,23 @@ func (r *resolver) addr(a *sigparse.Addr, depth int) (*addrNode, error) {
 	return n, nil
 }
 
-// addrText parses the address syntax used in variable values.
-func (r *resolver) addrText(s string, depth int) (*addrNode, error) {
-	s = strings.TrimSpace(s)
-	if depth > 16 {
-		return nil, fmt.Errorf("address variables nest too deep")
-	}
-	n := &addrNode{}
-	if strings.HasPrefix(s, "!") {
-		n.neg = true
-		s = strings.TrimSpace(s[1:])
-	}
-	switch {
-	case s == "any":
-		n.any = true
-	case strings.HasPrefix(s, "$"):
-		val, ok := r.vars[s[1:]]
-		if !ok {
-			return nil, fmt.Errorf("undefined address variable %s", s)
-		}
-		inner, err := r.addrText(val, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		n.isList = true
-		n.list = []*addrNode{inner}
-	case strings.HasPrefix(s, "["):
-		if !strings.HasSuffix(s, "]") {
-			return nil, fmt.Errorf("unterminated list %q", s)
-		}
-		n.isList = true
-		for _, it := range splitList(s[1 : len(s)-1]) {
-			c, err := r.addrText(it, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.list = append(n.list, c)
-		}
-	default:
-		p, err := parsePrefix(s)
-		if err != nil {
-			return nil, err
-		}
-		n.prefix = p
-	}
-	return n, nil
-}
-
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err == nil {
-			return p.Masked(), nil
-		}
-		// Netmask form a.b.c.d/255.255.0.0.
-		i := strings.IndexByte(s, '/')
-		ip, err1 := netip.ParseAddr(s[:i])
-		m, err2 := netip.ParseAddr(s[i+1:])
-		if err1 != nil || err2 != nil || !m.Is4() {
-			return netip.Prefix{}, fmt.Errorf("bad address %q", s)
-		}
-		b := m.As4()
-		bits := 0
-		for _, x := range b {
-			for x&0x80 != 0 {
-				bits++
-				x <<= 1
-			}
-		}
-		return netip.PrefixFrom(ip, bits).Masked(), nil
-	}
-	ip, err := netip.ParseAddr(s)
+// addrValue resolves a variable's value, which has the header's address
+// syntax: sigparse reads it, so there is one parser of that syntax.
+func (r *resolver) addrValue(val string, depth int) (*addrNode, error) {
+	a, err := sigparse.ParseAddr(val)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("bad address %q", s)
+		return nil, err
 	}
-	return netip.PrefixFrom(ip, ip.BitLen()), nil
+	return r.addr(a, depth)
 }
 
-// splitList splits a bracketed list's inside at top-level commas.
-func splitList(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case ',':
-			if depth == 0 {
-				if t := strings.TrimSpace(s[start:i]); t != "" {
-					out = append(out, t)
-				}
-				start = i + 1
-			}
-		}
+// portValue is addrValue for port variables.
+func (r *resolver) portValue(val string, depth int) (*portNode, error) {
+	p, err := sigparse.ParsePort(val)
+	if err != nil {
+		return nil, err
 	}
-	if t := strings.TrimSpace(s[start:]); t != "" {
-		out = append(out, t)
-	}
-	return out
+	return r.port(p, depth)
 }
 
 func (r *resolver) port(p *sigparse.Port, depth int) (*portNode, error) {
@@ -267,7 +183,7 @@ func (r *resolver) port(p *sigparse.Port, depth int) (*portNode, error) {
 		if !ok {
 			return nil, fmt.Errorf("undefined port variable $%s", p.Var)
 		}
-		inner, err := r.portText(val, depth+1)
+		inner, err := r.portValue(val, depth+1)
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %v", p.Var, err)
 		}
@@ -287,64 +203,6 @@ func (r *resolver) port(p *sigparse.Port, depth int) (*portNode, error) {
 		if !p.IsRange {
 			n.hi = p.Low
 		}
-	}
-	return n, nil
-}
-
-func (r *resolver) portText(s string, depth int) (*portNode, error) {
-	s = strings.TrimSpace(s)
-	if depth > 16 {
-		return nil, fmt.Errorf("port variables nest too deep")
-	}
-	n := &portNode{explicit: true}
-	if strings.HasPrefix(s, "!") {
-		n.neg = true
-		s = strings.TrimSpace(s[1:])
-	}
-	switch {
-	case s == "any":
-		n.any = true
-		n.explicit = false
-	case strings.HasPrefix(s, "$"):
-		val, ok := r.vars[s[1:]]
-		if !ok {
-			return nil, fmt.Errorf("undefined port variable %s", s)
-		}
-		inner, err := r.portText(val, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		n.isList = true
-		n.list = []*portNode{inner}
-	case strings.HasPrefix(s, "["):
-		if !strings.HasSuffix(s, "]") {
-			return nil, fmt.Errorf("unterminated list %q", s)
-		}
-		n.isList = true
-		for _, it := range splitList(s[1 : len(s)-1]) {
-			c, err := r.portText(it, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.list = append(n.list, c)
-		}
-	default:
-		lo, hi := s, s
-		if i := strings.IndexByte(s, ':'); i >= 0 {
-			lo, hi = s[:i], s[i+1:]
-			if lo == "" {
-				lo = "0"
-			}
-			if hi == "" {
-				hi = "65535"
-			}
-		}
-		l, err1 := strconv.Atoi(strings.TrimSpace(lo))
-		h, err2 := strconv.Atoi(strings.TrimSpace(hi))
-		if err1 != nil || err2 != nil || l < 0 || h > 65535 || l > h {
-			return nil, fmt.Errorf("bad port %q", s)
-		}
-		n.lo, n.hi = l, h
 	}
 	return n, nil
 }

@@ -1,6 +1,7 @@
 package sigparse
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -356,6 +357,27 @@ func isSpace(c byte) bool {
 type headerError struct {
 	off, end int
 	msg      string
+}
+
+// ParseAddr parses an address expression as written in a rule header or in
+// the value of an address variable (suricata.yaml's address-groups), e.g.
+// "[10.0.0.0/8,!$DNS_SERVERS]". Surrounding spaces are ignored.
+func ParseAddr(s string) (*Addr, error) {
+	a, err := parseAddr(strings.TrimSpace(s), 0)
+	if err != nil {
+		return nil, errors.New(err.msg)
+	}
+	return a, nil
+}
+
+// ParsePort parses a port expression as written in a rule header or in the
+// value of a port variable, e.g. "[80,8000:8080,!$SSH_PORTS]".
+func ParsePort(s string) (*Port, error) {
+	p, err := parsePort(strings.TrimSpace(s), 0)
+	if err != nil {
+		return nil, errors.New(err.msg)
+	}
+	return p, nil
 }
 
 // parseAddr parses an address expression starting at offset off of the

@@ -6,9 +6,9 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/sigtool/sigtool/rulesets"
+	"github.com/sigtool/sigtool/sigparse"
 )
 
 // A header's address and port expressions are evaluated to exact sets
@@ -215,129 +215,96 @@ func ip4(a u128) string {
 	return netip.AddrFrom4([4]byte{byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x)}).String()
 }
 
-// setParser reads Suricata address or port expressions after variable
-// expansion: items, "!item", "[a,b,...]" lists that may nest, "any".
-type setParser struct {
-	s     string
-	i     int
-	ports bool
+// addrSetOf evaluates a parsed address expression (variables already
+// expanded): lists subtract their negated items from the union of the others
+// (from "any" when all are negated), as Suricata does.
+func addrSetOf(a *sigparse.Addr) (addrSet, error) {
+	set, err := addrBase(a)
+	if err == nil && a.Negated {
+		set = fullAddrs().minus(set)
+	}
+	return set, err
 }
 
-func (p *setParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("%q at column %d: %s", p.s, p.i+1, fmt.Sprintf(format, args...))
-}
-
-func (p *setParser) skipSpace() {
-	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
-		p.i++
-	}
-}
-
-// item parses one item and returns its set; lists subtract their negated
-// items from the union of the others (from "any" when all are negated),
-// as Suricata does.
-func (p *setParser) item() (addrSet, portSet, error) {
-	p.skipSpace()
-	if p.i >= len(p.s) {
-		return addrSet{}, nil, p.errorf("missing item")
-	}
-	if p.s[p.i] == '!' {
-		p.i++
-		a, ps, err := p.item()
-		if err != nil {
-			return a, ps, err
-		}
-		return fullAddrs().minus(a), fullPorts().minus(ps, maxPort), nil
-	}
-	if p.s[p.i] == '[' {
-		p.i++
-		var posA, negA addrSet
-		var posP, negP portSet
+// addrBase is the set of a without its own leading '!'.
+func addrBase(a *sigparse.Addr) (addrSet, error) {
+	var set addrSet
+	switch {
+	case a.Any:
+		set = fullAddrs()
+	case a.Var != "":
+		return addrSet{}, fmt.Errorf("undefined variable $%s", a.Var)
+	case a.IsList:
+		var pos, neg addrSet
 		havePos := false
-		for {
-			p.skipSpace()
-			neg := false
-			if p.i < len(p.s) && p.s[p.i] == '!' {
-				neg = true
-				p.i++
-			}
-			a, ps, err := p.item()
+		for _, c := range a.List {
+			cs, err := addrBase(c)
 			if err != nil {
-				return a, ps, err
+				return addrSet{}, err
 			}
-			if neg {
-				negA, negP = negA.union(a), negP.union(ps)
+			if c.Negated {
+				neg = neg.union(cs)
 			} else {
-				posA, posP = posA.union(a), posP.union(ps)
-				havePos = true
+				pos, havePos = pos.union(cs), true
 			}
-			p.skipSpace()
-			if p.i >= len(p.s) {
-				return addrSet{}, nil, p.errorf("missing ']'")
-			}
-			if p.s[p.i] == ']' {
-				p.i++
-				break
-			}
-			if p.s[p.i] != ',' {
-				return addrSet{}, nil, p.errorf("want ',' or ']'")
-			}
-			p.i++
 		}
 		if !havePos {
-			posA, posP = fullAddrs(), fullPorts()
+			pos = fullAddrs()
 		}
-		return posA.minus(negA), posP.minus(negP, maxPort), nil
-	}
-	start := p.i
-	for p.i < len(p.s) && !strings.ContainsRune(",]![ \t", rune(p.s[p.i])) {
-		p.i++
-	}
-	tok := p.s[start:p.i]
-	if strings.EqualFold(tok, "any") {
-		return fullAddrs(), fullPorts(), nil
-	}
-	if p.ports {
-		ps, err := parsePortItem(tok)
-		if err != nil {
-			p.i = start
-			return addrSet{}, nil, p.errorf("%v", err)
+		set = pos.minus(neg)
+	default:
+		pf := a.Prefix
+		if pf.Addr().Is4In6() && pf.Bits() >= 96 {
+			pf = netip.PrefixFrom(pf.Addr().Unmap(), pf.Bits()-96)
 		}
-		return addrSet{}, ps, nil
+		set = prefixSet(pf)
 	}
-	pf, err := parsePrefix(tok)
-	if err != nil {
-		p.i = start
-		return addrSet{}, nil, p.errorf("%v", err)
-	}
-	return prefixSet(pf), nil, nil
+	return set, nil
 }
 
-func parsePrefix(tok string) (netip.Prefix, error) {
-	if strings.Contains(tok, "/") {
-		pf, err := netip.ParsePrefix(tok)
-		if err == nil {
-			return pf, nil
-		}
-		// Suricata also takes a dotted netmask: 10.0.0.0/255.0.0.0.
-		addr, mask, _ := strings.Cut(tok, "/")
-		a, err1 := netip.ParseAddr(addr)
-		m, err2 := netip.ParseAddr(mask)
-		if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-			b := m.As4()
-			x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-			n := bits.LeadingZeros32(^x)
-			if x<<uint(n) == 0 || n == 32 {
-				return netip.PrefixFrom(a, n), nil
+// portSetOf is addrSetOf for port expressions.
+func portSetOf(p *sigparse.Port) (portSet, error) {
+	set, err := portBase(p)
+	if err == nil && p.Negated {
+		set = fullPorts().minus(set, maxPort)
+	}
+	return set, err
+}
+
+// portBase is the set of p without its own leading '!'.
+func portBase(p *sigparse.Port) (portSet, error) {
+	var set portSet
+	switch {
+	case p.Any:
+		set = fullPorts()
+	case p.Var != "":
+		return nil, fmt.Errorf("undefined variable $%s", p.Var)
+	case p.IsList:
+		var pos, neg portSet
+		havePos := false
+		for _, c := range p.List {
+			cs, err := portBase(c)
+			if err != nil {
+				return nil, err
+			}
+			if c.Negated {
+				neg = neg.union(cs)
+			} else {
+				pos, havePos = pos.union(cs), true
 			}
 		}
-		return netip.Prefix{}, fmt.Errorf("bad address block %q", tok)
+		if !havePos {
+			pos = fullPorts()
+		}
+		set = pos.minus(neg, maxPort)
+	default:
+		hi := p.High
+		if !p.IsRange {
+			hi = p.Low
+		}
+		set = ivset{{u128{0, uint64(p.Low)}, u128{0, uint64(hi)}}}
 	}
-	a, err := netip.ParseAddr(tok)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("bad address %q", tok)
-	}
-	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	return set, nil
 }
 
 // portSet is a set of ports as intervals in the low 16 bits.
@@ -346,36 +313,6 @@ type portSet = ivset
 var maxPort = u128{0, 65535}
 
 func fullPorts() portSet { return ivset{{u128{}, maxPort}} }
-
-func parsePortItem(tok string) (portSet, error) {
-	num := func(s string, def uint64) (uint64, error) {
-		if s == "" {
-			return def, nil
-		}
-		n, err := strconv.ParseUint(s, 10, 16)
-		if err != nil {
-			return 0, fmt.Errorf("bad port %q", s)
-		}
-		return n, nil
-	}
-	lo, hi, isRange := strings.Cut(tok, ":")
-	a, err := num(lo, 0)
-	if err != nil {
-		return nil, err
-	}
-	b := a
-	if isRange {
-		if b, err = num(hi, 65535); err != nil {
-			return nil, err
-		}
-	} else if lo == "" {
-		return nil, fmt.Errorf("missing port")
-	}
-	if b < a {
-		return nil, fmt.Errorf("port range %q runs backwards", tok)
-	}
-	return ivset{{u128{0, a}, u128{0, b}}}, nil
-}
 
 // evalAddrs expands variables in raw and evaluates it.
 func evalAddrs(vars map[string]string, raw string) (addrSet, error) {
@@ -386,14 +323,11 @@ func evalAddrs(vars map[string]string, raw string) (addrSet, error) {
 	if err != nil {
 		return addrSet{}, err
 	}
-	p := &setParser{s: s}
-	a, _, err := p.item()
-	if err == nil {
-		if p.skipSpace(); p.i < len(p.s) {
-			err = p.errorf("unexpected %q", p.s[p.i:])
-		}
+	a, err := sigparse.ParseAddr(s)
+	if err != nil {
+		return addrSet{}, fmt.Errorf("%q: %v", s, err)
 	}
-	return a, err
+	return addrSetOf(a)
 }
 
 // evalPorts expands variables in raw and evaluates it.
@@ -405,14 +339,11 @@ func evalPorts(vars map[string]string, raw string) (portSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &setParser{s: s, ports: true}
-	_, ps, err := p.item()
-	if err == nil {
-		if p.skipSpace(); p.i < len(p.s) {
-			err = p.errorf("unexpected %q", p.s[p.i:])
-		}
+	p, err := sigparse.ParsePort(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q: %v", s, err)
 	}
-	return ps, err
+	return portSetOf(p)
 }
 
 func portsAny(ps portSet) bool { return slices.Equal(ps, fullPorts()) }

@@ -25,4 +25,4 @@ echo "== go test -race (packages with concurrency)"
 go test -count=1 -race -timeout 20m ./sigparse/... ./rulesets/... ./matcher/... ./pcaps/... ./web/...
 
 echo "== fuzz (bounded)"
-bash scripts/fuzz.sh "${FUZZTIME:-10s}"
+bash scripts/fuzz.sh "${FUZZTIME:-5000x}"

@@ -3,6 +3,7 @@ package pcaps
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
 	"net/netip"
 )
 
@@ -370,21 +371,38 @@ func (d *decoder) decodeL4(p *Packet, b []byte, addrs []byte, v6 bool) error {
 
 // tcpChecksumOK verifies the TCP checksum of the segment b with the
 // pseudo-header built from addrs (src||dst, 8 or 32 bytes).
+//
+// The one's complement sum is taken over 64-bit big-endian words with
+// end-around carry and folded to 16 bits at the end (RFC 1071: the sum is
+// the same whatever the word size), about four times fewer operations than
+// 16-bit words; it runs over every TCP byte of the capture.
 func tcpChecksumOK(b, addrs []byte) bool {
-	var sum uint32
-	for i := 0; i+1 < len(addrs); i += 2 {
-		sum += uint32(addrs[i])<<8 | uint32(addrs[i+1])
+	var sum, c uint64
+	for len(addrs) >= 8 {
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(addrs), c)
+		addrs = addrs[8:]
 	}
-	sum += ProtoTCP
-	sum += uint32(len(b)) & 0xffff
-	sum += uint32(len(b)) >> 16
-	n := len(b) &^ 1
-	for i := 0; i < n; i += 2 {
-		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	sum, c = bits.Add64(sum, ProtoTCP+uint64(len(b)), c)
+	for len(b) >= 32 {
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b), c)
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b[8:]), c)
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b[16:]), c)
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b[24:]), c)
+		b = b[32:]
 	}
-	if len(b)&1 == 1 {
-		sum += uint32(b[len(b)-1]) << 8
+	for len(b) >= 8 {
+		sum, c = bits.Add64(sum, binary.BigEndian.Uint64(b), c)
+		b = b[8:]
 	}
+	// The last 0–7 bytes, zero-padded on the right as one more word.
+	var tail uint64
+	for i, x := range b {
+		tail |= uint64(x) << (56 - 8*i)
+	}
+	sum, c = bits.Add64(sum, tail, c)
+	sum, c = bits.Add64(sum, 0, c)
+	sum += c
+	sum = sum>>32 + sum&0xffffffff
 	for sum>>16 != 0 {
 		sum = sum&0xffff + sum>>16
 	}

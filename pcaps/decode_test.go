@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"strconv"
@@ -269,6 +270,55 @@ func TestTCPChecksum(t *testing.T) {
 	assert.False(t, tcpChecksumOK(pkt[20:], pkt[12:20]))
 	odd := ipv4TCP(t, []byte("odd"))
 	assert.True(t, tcpChecksumOK(odd[20:], odd[12:20]))
+}
+
+// TestTCPChecksumWordSizes compares the 64-bit word checksum with the
+// plain 16-bit word sum of RFC 793 over every length up to a few words
+// past the unrolled loop, IPv4 and IPv6 pseudo-headers, random contents
+// and a correct checksum planted so both the valid and invalid cases run.
+func TestTCPChecksumWordSizes(t *testing.T) {
+	sum16 := func(b, addrs []byte) uint32 {
+		var sum uint32
+		for i := 0; i+1 < len(addrs); i += 2 {
+			sum += uint32(addrs[i])<<8 | uint32(addrs[i+1])
+		}
+		sum += ProtoTCP + uint32(len(b))&0xffff + uint32(len(b))>>16
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+		if len(b)&1 == 1 {
+			sum += uint32(b[len(b)-1]) << 8
+		}
+		for sum>>16 != 0 {
+			sum = sum&0xffff + sum>>16
+		}
+		return sum
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, alen := range []int{8, 32} {
+		for n := 18; n < 120; n++ {
+			for range 20 {
+				addrs, b := make([]byte, alen), make([]byte, n)
+				for i := range addrs {
+					addrs[i] = byte(rng.Uint32())
+				}
+				for i := range b {
+					b[i] = byte(rng.Uint32())
+				}
+				if rng.IntN(4) == 0 {
+					b[n-1] = 0xff // more carries
+				}
+				assert.Equal(t, sum16(b, addrs) == 0xffff, tcpChecksumOK(b, addrs), "n=%d", n)
+				// Plant the right checksum (TCP header offset 16).
+				b[16], b[17] = 0, 0
+				ck := ^uint16(sum16(b, addrs))
+				b[16], b[17] = byte(ck>>8), byte(ck)
+				assert.True(t, tcpChecksumOK(b, addrs), "n=%d", n)
+				b[rng.IntN(n)] ^= 1 << rng.IntN(8)
+				assert.Equal(t, sum16(b, addrs) == 0xffff, tcpChecksumOK(b, addrs), "n=%d", n)
+			}
+		}
+	}
 }
 
 // TestDecodeDoesNotAllocate pins the per-packet decode path at zero

@@ -115,11 +115,14 @@ type engine struct {
 	memcap     int
 	maxFlows   int
 
-	freeBufs   [][]byte // stream buffers of ended flows, for reuse
-	noCsum     bool
-	csumFails  int
-	stats      Stats
-	pkt        Packet
+	freeBufs  [][]byte // stream buffers of ended flows, for reuse
+	noCsum    bool
+	csumFails int
+	stats     Stats
+	pkt       Packet
+	ppkt      Packet // pseudo packets
+	// ended, when set, is told of every flow that ends (shard.go).
+	ended      func(*Flow)
 	chunks     []StreamChunk
 	httpEvents []HTTPEvent
 	lastTime   time.Time
@@ -197,15 +200,23 @@ func newEngine(ctx context.Context, cfg Config, h Handler, name string) *engine 
 func (e *engine) packet(fr *Frame) {
 	e.stats.Packets++
 	e.stats.Bytes += len(fr.Data)
-	e.lastTime, e.lastNum = fr.Time, fr.Num
+	e.clock(fr.Num, fr.Time)
 	p := &e.pkt
 	*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true}
 	err := e.dec.decodeLink(p, fr.LinkType, fr.Data)
-	e.expireFlows(fr.Time)
-	if e.stats.Packets%1024 == 0 && len(e.defrag.m) > 0 {
-		e.defrag.expire(fr.Time, false)
-	}
 	e.decoded(p, err, fr, 0)
+}
+
+// clock advances the engine to packet num at time t: idle flows end and
+// stale fragments are dropped. A sharded run (shard.go) calls it for every
+// frame of the capture, also those another shard decodes, so flows expire
+// at the same packet whatever the number of shards.
+func (e *engine) clock(num int, t time.Time) {
+	e.lastTime, e.lastNum = t, num
+	e.expireFlows(t)
+	if e.stats.Packets%1024 == 0 && len(e.defrag.m) > 0 {
+		e.defrag.expire(t, false)
+	}
 }
 
 // maxTunnelDepth bounds nested tunnels (IP in GRE in IP...).
@@ -420,8 +431,18 @@ func (e *engine) putBuf(b []byte) {
 // icmpErrorFlow returns the existing flow an ICMP or ICMPv6 destination
 // unreachable message is about (from the IP header and ports it quotes).
 func (e *engine) icmpErrorFlow(p *Packet) *flowState {
-	if !(p.Proto == ProtoICMP && p.ICMP.Type == 3 || p.Proto == ProtoICMPv6 && p.ICMP.Type == 1) {
+	k, ok := icmpErrorKey(p)
+	if !ok {
 		return nil
+	}
+	return e.flows[k]
+}
+
+// icmpErrorKey is the key of the flow an ICMP or ICMPv6 destination
+// unreachable message quotes, if p is one.
+func icmpErrorKey(p *Packet) (flowKey, bool) {
+	if !(p.Proto == ProtoICMP && p.ICMP.Type == 3 || p.Proto == ProtoICMPv6 && p.ICMP.Type == 1) {
+		return flowKey{}, false
 	}
 	b := p.Payload
 	var k flowKey
@@ -430,7 +451,7 @@ func (e *engine) icmpErrorFlow(p *Packet) *flowState {
 	case len(b) >= 20 && b[0]>>4 == 4 && p.Proto == ProtoICMP:
 		ihl := int(b[0]&0x0f) * 4
 		if ihl < 20 || len(b) < ihl+4 {
-			return nil
+			return flowKey{}, false
 		}
 		k = flowKey{proto: b[9], a: netip.AddrFrom4([4]byte(b[12:16])), b: netip.AddrFrom4([4]byte(b[16:20]))}
 		l4 = b[ihl:]
@@ -438,17 +459,17 @@ func (e *engine) icmpErrorFlow(p *Packet) *flowState {
 		k = flowKey{proto: b[6], a: netip.AddrFrom16([16]byte(b[8:24])), b: netip.AddrFrom16([16]byte(b[24:40]))}
 		l4 = b[40:]
 	default:
-		return nil
+		return flowKey{}, false
 	}
 	if k.proto != ProtoTCP && k.proto != ProtoUDP {
-		return nil
+		return flowKey{}, false
 	}
 	k.pa, k.pb = binary.BigEndian.Uint16(l4[0:2]), binary.BigEndian.Uint16(l4[2:4])
 	copy(k.vlan[:], p.VLAN)
 	if c := k.a.Compare(k.b); c > 0 || c == 0 && k.pa > k.pb {
 		k.a, k.b, k.pa, k.pb = k.b, k.a, k.pb, k.pa
 	}
-	return e.flows[k]
+	return k, true
 }
 
 func (e *engine) pushBack(fs *flowState) {
@@ -515,6 +536,9 @@ func (e *engine) endFlow(fs *flowState) {
 			e.pseudo(fs, false, e.lastNum)
 		}
 	}
+	if e.ended != nil {
+		e.ended(&fs.f)
+	}
 	e.mem -= fs.mem()
 	e.unlink(fs)
 	if e.flows[fs.key] == fs {
@@ -551,7 +575,10 @@ func (e *engine) finish() {
 // the rest of that direction's stream (Suricata's stream-end and flow
 // timeout pseudo packets): all data is handed on, ACKed or not.
 func (e *engine) pseudo(fs *flowState, toServer bool, num int) {
-	p := &e.pkt
+	// Not e.pkt: a flow can end while a packet is being decoded or
+	// tracked (expiry, eviction, TCP port reuse), and that packet must
+	// survive the flush.
+	p := &e.ppkt
 	*p = Packet{Num: num, Time: fs.f.Last, Pseudo: true, ChecksumOK: true, Proto: ProtoTCP,
 		Flow: &fs.f, ToServer: toServer, Established: fs.f.Established}
 	src, dst := fs.f.Client, fs.f.Server

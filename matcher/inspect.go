@@ -112,6 +112,23 @@ type scratch struct {
 	matches   [maxMatches]matchRec
 	nmatches  int
 	recursion int
+	// found remembers each content step's last search in the list being
+	// inspected (valid when its gen is gen): relative contents are
+	// searched again after every occurrence of the step before them, and
+	// the answer is often the same occurrence further on (find).
+	found [maxFound]foundMemo
+	gen   uint32
+}
+
+// maxFound bounds the content steps per list whose searches are
+// remembered; later steps search every time.
+const maxFound = 32
+
+// foundMemo: the first occurrence of the step's pattern at or after from
+// that ends at or before limit is at pos (-1: there is none).
+type foundMemo struct {
+	gen              uint32
+	from, limit, pos int
 }
 
 // Results of inspecting a list from some step on: match, no match (an
@@ -128,6 +145,12 @@ const (
 func (s *scratch) inspectList(ops []op, buf []byte, streamOff int) bool {
 	s.nmatches = 0
 	s.recursion = 0
+	s.gen++
+	if s.gen == 0 {
+		// Wrapped: old entries must not pass for current ones.
+		s.found = [maxFound]foundMemo{}
+		s.gen = 1
+	}
 	if len(ops) == 0 {
 		return true
 	}
@@ -229,11 +252,10 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 			if start > depth || depth-start < len(o.pat) || o.endswith && depth < len(buf) {
 				return s.notFound(o, ops, i, buf, prev, streamOff, miss)
 			}
-			pos := index(buf[start:depth], o.pat, o.nocase)
+			pos := s.find(i, o, buf, start, depth)
 			if pos < 0 {
 				return s.notFound(o, ops, i, buf, prev, streamOff, miss)
 			}
-			pos += start
 			end := pos + len(o.pat)
 			if o.negated {
 				// Found a content that must be absent (endswith: only
@@ -390,6 +412,44 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 	return inspNoMatch
 }
 
+// find returns the first occurrence of step i's pattern in buf[start:depth]
+// (an index into buf), or -1. The answer is the same as searching, but a
+// search that an earlier one of the same step already answered is not
+// repeated: it is, when it starts at or after that one and before the
+// occurrence found, or ends within the range found empty. Without this, a
+// relative content tried after each of many occurrences of the step
+// before it rescans the rest of the buffer each time.
+func (s *scratch) find(i int, o *op, buf []byte, start, depth int) int {
+	var f *foundMemo
+	if i < maxFound {
+		f = &s.found[i]
+		if f.gen == s.gen && start >= f.from {
+			switch {
+			case f.pos >= start:
+				// The first occurrence at or after start within
+				// limit; within depth, or there is none (an earlier
+				// end would be an earlier occurrence).
+				if f.pos+len(o.pat) <= depth {
+					return f.pos
+				}
+				if depth <= f.limit {
+					return -1
+				}
+			case f.pos < 0 && depth <= f.limit:
+				return -1
+			}
+		}
+	}
+	pos := index(buf[start:depth], o.pat, o.nocase)
+	if pos >= 0 {
+		pos += start
+	}
+	if f != nil {
+		*f = foundMemo{gen: s.gen, from: start, limit: depth, pos: pos}
+	}
+	return pos
+}
+
 // notFound handles a content that did not occur: a negated content then
 // holds, and the list goes on from the same place.
 func (s *scratch) notFound(o *op, ops []op, i int, buf []byte, prev int, streamOff int, fail int) int {
@@ -470,43 +530,126 @@ func trimDigits(b []byte, base int) []byte {
 }
 
 // index finds pat in b, ASCII case-insensitively when fold is set, without
-// allocating. The case-insensitive search jumps between occurrences of the
-// pattern's first byte in either case with bytes.IndexByte.
+// allocating.
+//
+// The case-insensitive search anchors on the pattern byte that is rarest
+// in ordinary traffic (byteRank) rather than on its first byte: a pattern
+// such as "<script" or ".length" starts with a byte that HTML and scripts
+// are full of, and every false anchor costs a comparison. A letter anchor
+// is looked for in both cases; the next position of each case is kept, so
+// the search stays linear however the two cases interleave.
 func index(b, pat []byte, fold bool) int {
 	if !fold {
 		return bytes.Index(b, pat)
 	}
-	if len(pat) == 0 {
+	m := len(pat)
+	if m == 0 {
 		return 0
 	}
-	last := len(b) - len(pat) + 1
-	if last <= 0 {
+	if len(b) < m {
 		return -1
 	}
-	c0 := lower(pat[0])
-	c1 := c0
-	if c0 >= 'a' && c0 <= 'z' {
-		c1 = c0 - ('a' - 'A')
+	k := anchorOf(pat)
+	lo := lower(pat[k])
+	up := lo
+	if lo >= 'a' && lo <= 'z' {
+		up = lo - ('a' - 'A')
 	}
-	for i := 0; i < last; {
-		j := bytes.IndexByte(b[i:last], c0)
-		if c1 != c0 {
-			k := bytes.IndexByte(b[i:last], c1)
-			if k >= 0 && (j < 0 || k < j) {
-				j = k
+	// Anchor positions are k..len(b)-m+k: region r = b[k : len(b)-m+k+1],
+	// and a hit at r[j] is a candidate match at b[j].
+	r := b[k : len(b)-m+k+1]
+	if lo == up {
+		for i := 0; i < len(r); {
+			j := bytes.IndexByte(r[i:], lo)
+			if j < 0 {
+				return -1
 			}
+			i += j
+			if equalFold(b[i:i+m], pat, true) {
+				return i
+			}
+			i++
 		}
-		if j < 0 {
+		return -1
+	}
+	// nl and nu are the next positions >= i of each case (len(r): none).
+	nl, nu := -1, -1
+	for i := 0; i < len(r); {
+		if nl < i {
+			nl = nextByte(r, i, lo)
+		}
+		if nu < i {
+			nu = nextByte(r, i, up)
+		}
+		i = min(nl, nu)
+		if i == len(r) {
 			return -1
 		}
-		i += j
-		if equalFold(b[i:i+len(pat)], pat, true) {
+		if equalFold(b[i:i+m], pat, true) {
 			return i
 		}
 		i++
 	}
 	return -1
 }
+
+// nextByte is the position of c in r at or after i, or len(r).
+func nextByte(r []byte, i int, c byte) int {
+	if j := bytes.IndexByte(r[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(r)
+}
+
+// anchorOf picks the byte of pat to search for first: the rarest by
+// byteRank, counting a letter in both cases; the first such on ties.
+func anchorOf(pat []byte) int {
+	best, bestRank := 0, 256
+	for i, c := range pat {
+		if rk := int(byteRank[lower(c)]); rk < bestRank {
+			best, bestRank = i, rk
+		}
+	}
+	return best
+}
+
+// byteRank orders bytes (case-folded) by how often they occur in the
+// traffic rules are run over: HTTP headers, HTML, scripts, text, and the
+// zero and 0xff padding of binary data. Lower is rarer; the values are a
+// rough ranking, only their order matters.
+var byteRank = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = 10 // other control and high bytes: rare
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 100
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 120 // both cases together
+	}
+	// Printable punctuation is less common than letters.
+	for c := '!'; c <= '~'; c++ {
+		if t[c] == 10 {
+			t[c] = 60
+		}
+	}
+	for _, c := range "jqxzJQXZ" {
+		t[lower(byte(c))] = 80
+	}
+	for _, c := range "kvwyfgbp" {
+		t[c] = 110
+	}
+	for _, c := range "etaoinsrlhdcum" {
+		t[c] = 140
+	}
+	for _, c := range "/.=\"<>:;-_,()'" {
+		t[c] = 90
+	}
+	t[' '] = 150
+	t['\r'], t['\n'], t['\t'] = 90, 90, 70
+	t[0x00], t[0xff] = 130, 50
+	return t
+}()
 
 func equalFold(a, b []byte, fold bool) bool {
 	if !fold {

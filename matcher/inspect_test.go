@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/sigtool/sigtool/pcaps"
@@ -270,5 +271,64 @@ func TestStreamSize(t *testing.T) {
 	}
 	if _, err := parseStreamSize("sideways,<,5"); err == nil {
 		t.Error("bad side accepted")
+	}
+}
+
+// naiveIndex is the definition index must agree with.
+func naiveIndex(b, pat []byte, fold bool) int {
+	for i := 0; i+len(pat) <= len(b); i++ {
+		if equalFold(b[i:i+len(pat)], pat, fold) {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestIndexRandom compares index with the naive search over buffers and
+// patterns drawn from a small alphabet (so both cases of a letter, partial
+// matches and overlaps are frequent), anchors of every rank included.
+func TestIndexRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alpha = "aAbB<./ \x00z"
+	gen := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alpha[rng.IntN(len(alpha))]
+		}
+		return b
+	}
+	for range 20000 {
+		b, pat := gen(rng.IntN(40)), gen(1+rng.IntN(4))
+		for _, fold := range []bool{false, true} {
+			if got, want := index(b, pat, fold), naiveIndex(b, pat, fold); got != want {
+				t.Fatalf("index(%q, %q, %v) = %d, want %d", b, pat, fold, got, want)
+			}
+		}
+	}
+}
+
+// TestFindMemo checks that the remembered searches of scratch.find give
+// what a fresh search gives, for any sequence of ranges of one step.
+func TestFindMemo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var s scratch
+	for range 2000 {
+		buf := make([]byte, 1+rng.IntN(60))
+		for i := range buf {
+			buf[i] = "abAB"[rng.IntN(4)]
+		}
+		o := &op{kind: opContent, pat: []byte("ab")[:1+rng.IntN(2)], nocase: rng.IntN(2) == 0}
+		s.inspectList(nil, buf, 0) // a new list: forget earlier searches
+		for range 20 {
+			start := rng.IntN(len(buf) + 1)
+			depth := start + rng.IntN(len(buf)-start+1)
+			want := naiveIndex(buf[start:depth], o.pat, o.nocase)
+			if want >= 0 {
+				want += start
+			}
+			if got := s.find(0, o, buf, start, depth); got != want {
+				t.Fatalf("find(%q in %q[%d:%d]) = %d, want %d", o.pat, buf, start, depth, got, want)
+			}
+		}
 	}
 }

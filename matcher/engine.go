@@ -53,6 +53,9 @@ type flowState struct {
 	seq      [2]seqTrack
 	firstPkt bool // the current packet is the flow's first
 	npkts    int
+	// lastNum is the number of the flow's latest packet, kept by
+	// parallel.go to order flow expiry across workers.
+	lastNum int
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -129,6 +132,11 @@ type scanner struct {
 	memoIP   [2]netip.Addr
 	memo     [2][]uint8
 	memoNext int
+
+	// collect, when set, takes each packet's queued alerts instead of
+	// finish: a parallel scan (parallel.go) applies thresholds and
+	// packet-alert-max in capture order across its workers.
+	collect func(p *pcaps.Packet)
 }
 
 func (e *Engine) scan(ctx context.Context, r io.Reader, name string, emit func(*Alert)) (Stats, error) {
@@ -892,6 +900,10 @@ func (sc *scanner) enqueue(r *rule, txID int, tx *http1.Tx, mstart int) {
 // emits the alerts in rule order.
 func (sc *scanner) finish(p *pcaps.Packet, fs *flowState) {
 	if len(sc.queue) == 0 {
+		return
+	}
+	if sc.collect != nil {
+		sc.collect(p)
 		return
 	}
 	sort.SliceStable(sc.queue, func(i, j int) bool { return sc.queue[i].r.idx < sc.queue[j].r.idx })

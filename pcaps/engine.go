@@ -78,6 +78,7 @@ type flowState struct {
 	client   tcpStream // data the client sent
 	server   tcpStream // data the server sent
 	app      appState
+	memAcct  int // mem() as last added to engine.mem
 }
 
 // stream returns the stream of data sent in direction toServer.
@@ -115,7 +116,7 @@ type engine struct {
 	memcap     int
 	maxFlows   int
 
-	freeBufs  [][]byte // stream buffers of ended flows, for reuse
+	bufs      bufPool // stream buffers
 	noCsum    bool
 	csumFails int
 	stats     Stats
@@ -200,6 +201,8 @@ func newEngine(ctx context.Context, cfg Config, h Handler, name string) *engine 
 func (e *engine) packet(fr *Frame) {
 	e.stats.Packets++
 	e.stats.Bytes += len(fr.Data)
+	// The previous packet was delivered: buffers it retired are free.
+	e.bufs.recycle()
 	e.clock(fr.Num, fr.Time)
 	p := &e.pkt
 	*p = Packet{Num: fr.Num, Time: fr.Time, Data: fr.Data, LinkType: fr.LinkType, ChecksumOK: true}
@@ -367,7 +370,7 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		e.stats.Flows++
 		fs = &flowState{key: k, tcp: p.Proto == ProtoTCP}
 		if fs.tcp {
-			fs.client.buf, fs.server.buf = e.getBuf(), e.getBuf()
+			fs.client.pool, fs.server.pool = &e.bufs, &e.bufs
 			if e.cfg.Inline {
 				// Inline windows reach back up to a chunk before the packet.
 				fs.client.keep, fs.server.keep = rawChunkSize, rawChunkSize
@@ -406,26 +409,11 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 	return fs, toServer
 }
 
-// Buffers up to maxPooledBuf bytes are kept for new flows, at most
-// maxPooledBufs of them, so the steady state allocates no stream memory.
-const (
-	maxPooledBuf  = 64 << 10
-	maxPooledBufs = 256
-)
-
-func (e *engine) getBuf() []byte {
-	if n := len(e.freeBufs); n > 0 {
-		b := e.freeBufs[n-1]
-		e.freeBufs = e.freeBufs[:n-1]
-		return b
-	}
-	return nil
-}
-
-func (e *engine) putBuf(b []byte) {
-	if cap(b) > 0 && cap(b) <= maxPooledBuf && len(e.freeBufs) < maxPooledBufs {
-		e.freeBufs = append(e.freeBufs, b[:0])
-	}
+// account brings engine.mem up to date with the flow's stream memory.
+func (e *engine) account(fs *flowState) {
+	m := fs.mem()
+	e.mem += m - fs.memAcct
+	fs.memAcct = m
 }
 
 // icmpErrorFlow returns the existing flow an ICMP or ICMPv6 destination
@@ -539,13 +527,16 @@ func (e *engine) endFlow(fs *flowState) {
 	if e.ended != nil {
 		e.ended(&fs.f)
 	}
-	e.mem -= fs.mem()
+	e.mem -= fs.memAcct
+	fs.memAcct = 0
 	e.unlink(fs)
 	if e.flows[fs.key] == fs {
 		delete(e.flows, fs.key)
 	}
-	e.putBuf(fs.client.buf)
-	e.putBuf(fs.server.buf)
+	// The flow's last packets were delivered: nothing refers to its
+	// buffers any more.
+	e.bufs.put(fs.client.buf)
+	e.bufs.put(fs.server.buf)
 	fs.client, fs.server = tcpStream{}, tcpStream{}
 	fs.app.close()
 }
@@ -621,8 +612,7 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 	flags := t.Flags
 	syn, ack, fin, rst := flags&TCPSyn != 0, flags&TCPAck != 0, flags&TCPFin != 0, flags&TCPRst != 0
 	s, o := fs.stream(toServer), fs.stream(!toServer)
-	before := fs.mem()
-	defer func() { e.mem += fs.mem() - before }()
+	defer e.account(fs)
 
 	switch fs.state {
 	case stNone:
@@ -703,7 +693,7 @@ func (e *engine) tcpPacket(fs *flowState, p *Packet, toServer bool) bool {
 		if syn {
 			seq++
 		}
-		left := e.memcap - e.mem - (fs.mem() - before)
+		left := e.memcap - e.mem - (fs.mem() - fs.memAcct)
 		if s.insert(seq, p.Payload, e.depth, left) < 0 {
 			e.stats.StreamMemcapHits++
 		} else {

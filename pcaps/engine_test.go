@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -577,4 +579,65 @@ func TestMemoryBounded(t *testing.T) {
 	assert.LessOrEqual(t, peak, memcap+len(chunk))
 	assert.Positive(t, e.stats.StreamMemcapHits)
 	assert.Zero(t, e.mem)
+}
+
+// TestStreamChunksIntactWithACKs: a long response ACKed as it goes, as real
+// receivers do, is inspected in chunks while more data waits for its ACK;
+// every chunk must carry the bytes that were sent, also at the packets
+// where the stream buffer is compacted or moved.
+func TestStreamChunksIntactWithACKs(t *testing.T) {
+	for _, ack := range []struct{ every, behind int }{{2, 1}, {50, 25}, {7, 3}} {
+		t.Run(fmt.Sprintf("every%d-behind%d", ack.every, ack.behind), func(t *testing.T) {
+			testStreamChunksIntact(t, ack.every, ack.behind)
+		})
+	}
+}
+
+// testStreamChunksIntact sends the response in 1400-byte segments; the
+// client ACKs after every `every` segments, up to `behind` segments before
+// the last one sent.
+func testStreamChunksIntact(t *testing.T, every, behind int) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	cseq, sseq := uint32(1000), uint32(5000)
+	add := func(fromClient bool, s pcapgen.TCPSegment) {
+		t.Helper()
+		s.Src, s.Dst = cli4, srv4
+		if !fromClient {
+			s.Src, s.Dst = srv4, cli4
+		}
+		require.NoError(t, c.AddTCP(s))
+	}
+	add(true, pcapgen.TCPSegment{SYN: true, Seq: cseq})
+	cseq++
+	add(false, pcapgen.TCPSegment{SYN: true, ACK: true, Seq: sseq, Ack: cseq})
+	sseq++
+	add(true, pcapgen.TCPSegment{ACK: true, Seq: cseq, Ack: sseq})
+	req := []byte("GET /big HTTP/1.1\r\nHost: example.com\r\n\r\n")
+	add(true, pcapgen.TCPSegment{ACK: true, PSH: true, Seq: cseq, Ack: sseq, Payload: req})
+	cseq += uint32(len(req))
+	add(false, pcapgen.TCPSegment{ACK: true, Seq: sseq, Ack: cseq})
+	body := make([]byte, 300_000)
+	for i := range body {
+		body[i] = byte(i*7 + i>>8)
+	}
+	resp := append([]byte("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
+	const mss = 1400
+	for i := 0; i < len(resp); i += mss {
+		seg := resp[i:min(i+mss, len(resp))]
+		add(false, pcapgen.TCPSegment{ACK: true, Seq: sseq + uint32(i), Ack: cseq, Payload: seg})
+		if k := i / mss; k%every == every-1 && k+1 > behind {
+			add(true, pcapgen.TCPSegment{ACK: true, Seq: cseq, Ack: sseq + uint32((k+1-behind)*mss)})
+		}
+	}
+	sseq += uint32(len(resp))
+	add(true, pcapgen.TCPSegment{ACK: true, Seq: cseq, Ack: sseq})
+	add(true, pcapgen.TCPSegment{FIN: true, ACK: true, Seq: cseq, Ack: sseq})
+	add(false, pcapgen.TCPSegment{FIN: true, ACK: true, Seq: sseq, Ack: cseq + 1})
+	add(true, pcapgen.TCPSegment{ACK: true, Seq: cseq + 1, Ack: sseq + 1})
+	r := runCapture(t, c.Bytes(), Config{})
+	require.NoError(t, r.err)
+	require.Greater(t, len(r.chunkAt[0]), 3, "the response is inspected in many chunks")
+	assert.True(t, bytes.Equal(resp, r.stream[0].Bytes()), "response stream differs from what was sent")
+	assert.Equal(t, string(req), r.stream[1].String())
 }

@@ -26,6 +26,8 @@ type tcpStream struct {
 	finOff   uint64
 	depthHit bool
 	keep     uint64 // inspected bytes kept before raw for inline windows
+
+	pool *bufPool // where buf comes from and goes back to; nil: plain allocation
 }
 
 type oooSeg struct {
@@ -74,7 +76,7 @@ func (s *tcpStream) insert(seq uint32, data []byte, depth uint64, memLeft int) i
 		if int(end-s.contig) > memLeft {
 			return -1
 		}
-		s.buf = append(s.buf, data[s.contig-off:]...)
+		s.appendData(data[s.contig-off:])
 		s.contig = end
 		s.drain()
 		return 0
@@ -95,6 +97,31 @@ func (s *tcpStream) insert(seq uint32, data []byte, depth uint64, memLeft int) i
 	return len(cp)
 }
 
+// reserve makes room for n more bytes in buf, moving to a buffer of the
+// next size class from the pool when it is full.
+func (s *tcpStream) reserve(n int) {
+	if len(s.buf)+n <= cap(s.buf) {
+		return
+	}
+	nb := s.pool.get(max(len(s.buf)+n, 2*cap(s.buf)))
+	nb = append(nb, s.buf...)
+	s.pool.retire(s.buf)
+	s.buf = nb
+}
+
+func (s *tcpStream) appendData(d []byte) {
+	s.reserve(len(d))
+	s.buf = append(s.buf, d...)
+}
+
+// release gives buf back to the pool.
+func (s *tcpStream) release() {
+	if cap(s.buf) > 0 {
+		s.pool.retire(s.buf)
+	}
+	s.buf = nil
+}
+
 // oooBytes is the memory held in out-of-order segments.
 func (s *tcpStream) oooBytes() int {
 	n := 0
@@ -110,7 +137,7 @@ func (s *tcpStream) drain() {
 	for n < len(s.ooo) && s.ooo[n].off <= s.contig {
 		g := s.ooo[n]
 		if e := g.off + uint64(len(g.data)); e > s.contig {
-			s.buf = append(s.buf, g.data[s.contig-g.off:]...)
+			s.appendData(g.data[s.contig-g.off:])
 			s.contig = e
 		}
 		n++
@@ -134,9 +161,10 @@ func (s *tcpStream) fillGap(to uint64) bool {
 		return false
 	}
 	s.gaps = append(s.gaps, gapRange{s.contig, to})
-	for i := s.contig; i < to; i++ {
-		s.buf = append(s.buf, 0)
-	}
+	n := int(to - s.contig)
+	s.reserve(n)
+	s.buf = s.buf[:len(s.buf)+n]
+	clear(s.buf[len(s.buf)-n:])
 	s.contig = to
 	s.drain()
 	return true
@@ -184,10 +212,17 @@ func (s *tcpStream) trim() {
 	}
 	n := int(done - s.bufOff)
 	if n >= len(s.buf) {
-		s.buf = s.buf[:0]
+		// Nothing left to keep: the buffer goes back to the pool until
+		// the stream has data again.
+		s.release()
 	} else if n > cap(s.buf)/2 || n > 1<<16 {
-		k := copy(s.buf, s.buf[n:])
-		s.buf = s.buf[:k]
+		// The rest moves to a buffer of its own size rather than to the
+		// front of this one: chunks of the packet being handled may
+		// still point into the consumed part.
+		rest := s.buf[n:]
+		nb := append(s.pool.get(len(rest)), rest...)
+		s.pool.retire(s.buf)
+		s.buf = nb
 	} else {
 		return
 	}

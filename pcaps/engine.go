@@ -42,6 +42,37 @@ var (
 	timeoutEst       = 300 * time.Second
 )
 
+// Timeout classes: flows with the same timeout share one list ordered by
+// their last packet, so the head of each list is the next flow of its
+// class to time out, and a flow idle past its timeout ends at the first
+// packet after that whatever the other classes hold (as Suricata's flow
+// manager checks each flow against its own timeout).
+const (
+	classTCPNew = iota
+	classTCPEst
+	classTCPClosed
+	classNew
+	classEst
+	numClasses
+)
+
+func classTimeout(c uint8) time.Duration {
+	switch c {
+	case classTCPNew:
+		return timeoutTCPNew
+	case classTCPEst:
+		return timeoutTCPEst
+	case classTCPClosed:
+		return timeoutTCPClosed
+	case classNew:
+		return timeoutNew
+	}
+	return timeoutEst
+}
+
+// lruList is a list of flows by last packet, oldest first.
+type lruList struct{ head, tail *flowState }
+
 // TCP session states, numbered as Suricata's so comparisons mean the same.
 const (
 	stNone        = 0
@@ -67,7 +98,9 @@ type flowKey struct {
 type flowState struct {
 	f          Flow
 	key        flowKey
-	prev, next *flowState // LRU list by last packet time
+	prev, next *flowState // in e.lru[class], by last packet time
+	class      uint8      // timeout class, the list the flow is in
+	touched    uint64     // engine.touches when the flow last had a packet: global LRU order
 	seenTS     bool
 	seenTC     bool
 
@@ -108,13 +141,14 @@ type engine struct {
 	defrag  defragger
 	rebuilt []byte
 
-	flows      map[flowKey]*flowState
-	head, tail *flowState
-	nextID     uint64
-	mem        int
-	depth      uint64
-	memcap     int
-	maxFlows   int
+	flows    map[flowKey]*flowState
+	lru      [numClasses]lruList
+	touches  uint64
+	nextID   uint64
+	mem      int
+	depth    uint64
+	memcap   int
+	maxFlows int
 
 	bufs      bufPool // stream buffers
 	noCsum    bool
@@ -321,6 +355,7 @@ func (e *engine) track(p *Packet) {
 	} else {
 		p.Established = fs.f.Established
 	}
+	e.reclass(fs)
 	p.Stream = e.chunks
 	e.takeHTTP(fs, toServer)
 	p.HTTP = e.httpEvents
@@ -363,8 +398,10 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		fs = nil
 	}
 	if fs == nil {
-		if len(e.flows) >= e.maxFlows && e.head != nil {
-			e.endFlow(e.head)
+		if len(e.flows) >= e.maxFlows {
+			if lru := e.oldest(time.Time{}); lru != nil {
+				e.endFlow(lru)
+			}
 		}
 		e.nextID++
 		e.stats.Flows++
@@ -460,57 +497,91 @@ func icmpErrorKey(p *Packet) (flowKey, bool) {
 	return k, true
 }
 
+// pushBack puts the flow at the end of its class's list: it has just had
+// a packet.
 func (e *engine) pushBack(fs *flowState) {
-	fs.prev, fs.next = e.tail, nil
-	if e.tail != nil {
-		e.tail.next = fs
+	e.touches++
+	fs.touched = e.touches
+	fs.class = fs.timeoutClass()
+	l := &e.lru[fs.class]
+	fs.prev, fs.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = fs
 	} else {
-		e.head = fs
+		l.head = fs
 	}
-	e.tail = fs
+	l.tail = fs
 }
 
 func (e *engine) unlink(fs *flowState) {
+	l := &e.lru[fs.class]
 	if fs.prev != nil {
 		fs.prev.next = fs.next
 	} else {
-		e.head = fs.next
+		l.head = fs.next
 	}
 	if fs.next != nil {
 		fs.next.prev = fs.prev
 	} else {
-		e.tail = fs.prev
+		l.tail = fs.prev
 	}
 	fs.prev, fs.next = nil, nil
 }
 
-func (fs *flowState) timeout() time.Duration {
+// reclass moves a flow whose state changed at its packet to the list of
+// its new timeout. It had the latest packet, so it goes to the end and
+// keeps its place in the global order.
+func (e *engine) reclass(fs *flowState) {
+	if c := fs.timeoutClass(); c != fs.class {
+		e.unlink(fs)
+		touched := fs.touched
+		e.pushBack(fs)
+		e.touches--
+		fs.touched = touched
+	}
+}
+
+func (fs *flowState) timeoutClass() uint8 {
 	if fs.tcp {
 		switch {
 		case fs.state == stClosed:
-			return timeoutTCPClosed
+			return classTCPClosed
 		case fs.state >= stEstablished:
-			return timeoutTCPEst
+			return classTCPEst
 		}
-		return timeoutTCPNew
+		return classTCPNew
 	}
 	if fs.seenTS && fs.seenTC {
-		return timeoutEst
+		return classEst
 	}
-	return timeoutNew
+	return classNew
 }
 
-// expireFlows ends flows idle past their timeout, oldest first.
+// oldest returns, of the flows idle past their timeout at now (of all
+// flows when now is zero), the one whose last packet came first.
+func (e *engine) oldest(now time.Time) *flowState {
+	var old *flowState
+	for c := range e.lru {
+		fs := e.lru[c].head
+		if fs == nil || !now.IsZero() && now.Sub(fs.f.Last) <= classTimeout(uint8(c)) {
+			continue
+		}
+		if old == nil || fs.touched < old.touched {
+			old = fs
+		}
+	}
+	return old
+}
+
+// expireFlows ends flows idle past their timeout, in the order of their
+// last packets.
 func (e *engine) expireFlows(now time.Time) {
-	for fs := e.head; fs != nil; {
-		if now.Sub(fs.f.Last) <= fs.timeout() {
-			// Flows behind have been seen more recently; a flow with a
-			// shorter timeout behind this one is caught later.
+	for {
+		fs := e.oldest(now)
+		if fs == nil {
 			return
 		}
-		next := fs.next
 		e.endFlow(fs)
-		fs = next
 	}
 }
 
@@ -553,8 +624,10 @@ func (e *engine) needsFlush(fs *flowState, toServer bool) bool {
 // finish ends every flow, in the order they were created.
 func (e *engine) finish() {
 	all := make([]*flowState, 0, len(e.flows))
-	for fs := e.head; fs != nil; fs = fs.next {
-		all = append(all, fs)
+	for c := range e.lru {
+		for fs := e.lru[c].head; fs != nil; fs = fs.next {
+			all = append(all, fs)
+		}
 	}
 	slices.SortFunc(all, func(a, b *flowState) int { return cmp.Compare(a.f.ID, b.f.ID) })
 	for _, fs := range all {

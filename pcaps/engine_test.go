@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sigtool/sigtool/pcaps/http1"
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
@@ -341,6 +342,37 @@ func TestFlowTimeoutEndsFlow(t *testing.T) {
 	require.NoError(t, r.err)
 	assert.Equal(t, 2, r.stats.Flows)
 	assert.NotEqual(t, r.packets[0].Flow.ID, r.packets[1].Flow.ID)
+}
+
+// TestFlowTimeoutPerFlow: a closed TCP session ends 60 s after its last
+// packet even when a flow with a longer timeout (a DNS exchange, 300 s) is
+// older, and flows end in the order of their last packets.
+func TestFlowTimeoutPerFlow(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	dnsC, dnsS := netip.MustParseAddrPort("10.0.0.1:5353"), netip.MustParseAddrPort("10.0.0.2:53")
+	require.NoError(t, c.AddUDP(dnsC, dnsS, []byte("query")))
+	require.NoError(t, c.AddUDP(dnsS, dnsC, []byte("answer")))
+	_, err = c.AddConversation(pcapgen.Conversation{Client: cli4, Server: srv4,
+		Exchanges: []pcapgen.Exchange{{Request: req1, Response: resp1}}})
+	require.NoError(t, err)
+	other := netip.MustParseAddrPort("10.0.0.3:1234")
+	require.NoError(t, c.AddUDP(other, dnsS, []byte("one-way"))) // 30 s
+	c.Advance(timeoutTCPClosed + time.Second)
+	require.NoError(t, c.AddUDP(netip.MustParseAddrPort("10.0.0.4:1"), dnsS, []byte("tick")))
+	var ended []string
+	e := newEngine(t.Context(), Config{}, HandlerFunc(func(*Packet) {}), "x")
+	e.ended = func(f *Flow) { ended = append(ended, f.Client.String()) }
+	rd, err := NewReader(bytes.NewReader(c.Bytes()), "x")
+	require.NoError(t, err)
+	var f Frame
+	for rd.Next(&f) == nil {
+		e.packet(&f)
+	}
+	assert.Equal(t, []string{cli4.String(), other.String()}, ended, "the TCP session, then the one-way UDP flow")
+	assert.Len(t, e.flows, 2, "the DNS flow and the last one live on")
+	e.finish()
+	assert.Zero(t, e.mem)
 }
 
 func TestMaxFlowsBoundsTable(t *testing.T) {

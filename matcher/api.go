@@ -180,9 +180,10 @@ type Engine struct {
 	// buildPrefilter); they are never prefilter candidates. nil when none.
 	ipo *iponly.Table
 	// pfBufs are the prefilter buffer ids of the HTTP buffers with
-	// patterns; pfPayload is the payload/stream buffer id (-1 if none).
-	pfBufs    []pfBuf
-	pfPayload int
+	// patterns; pfPayload, pfPacket and pfNonTCP are those of the
+	// payload rules' buckets (payloadBucket); -1 when empty.
+	pfBufs                        []pfBuf
+	pfPayload, pfPacket, pfNonTCP int
 	// txGroups[d] groups the transaction rules with a prefilter pattern
 	// by the progress they need in direction d (dirIdx); at most 64.
 	txGroups [2][]txGroup

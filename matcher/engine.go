@@ -338,10 +338,18 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	var cands []int32
 	if sc.pfs != nil {
 		sc.pfs.Reset()
-		if sc.e.pfPayload >= 0 {
-			sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, p.Payload)
-			sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, stream)
+		if !pseudo {
+			sc.e.pf.Scan(sc.pfs, sc.e.pfPacket, p.Payload)
+			// Stream rules see a segment that went into the stream
+			// only through the stream: its bytes are scanned there.
+			if !addedToStream {
+				sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, p.Payload)
+			}
+			if proto != pcaps.ProtoTCP {
+				sc.e.pf.Scan(sc.pfs, sc.e.pfNonTCP, p.Payload)
+			}
 		}
+		sc.e.pf.Scan(sc.pfs, sc.e.pfPayload, stream)
 		// Rules in the address table run on packets only (content-less
 		// rules skip pseudo packets).
 		var ipc []int32
@@ -401,7 +409,7 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 			// the packet: suricata-verify detect-bytetest-02 and
 			// detect-pcre-03 show Suricata alerting once for them
 			// where content rules alert on the packet and the stream.
-			isStreamRule := proto == pcaps.ProtoTCP && !r.requirePacket && r.hasContent && (r.proto == protoTCP || r.proto == protoHTTP || r.proto == protoIP)
+			isStreamRule := proto == pcaps.ProtoTCP && payloadBucket(r) == bucketStream
 			if isStreamRule {
 				if stream != nil && has(stream, r.payNeed, r.payNeedFold) {
 					matched = sc.inspectStream(r, fs, d)
@@ -438,6 +446,34 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	if fs != nil && len(fs.txs) > 0 {
 		sc.inspectTxs(p, fs, toSrv, pseudo, src, dst, sport, dport, established)
 	}
+}
+
+// Prefilter buffer names of payload rules (payloadBucket); the names
+// cannot collide with an HTTP buffer's.
+const (
+	bucketStream = ""
+	bucketPacket = "\x00packet"
+	bucketNonTCP = "\x00non-tcp"
+)
+
+// payloadBucket is the prefilter buffer a payload rule's pattern goes in,
+// by the data the rule can inspect. Rules that may inspect a TCP stream
+// (the isStreamRule test of inspectDir, less the packet's protocol) go in
+// bucketStream, scanned over stream data and over packets that did not go
+// into a stream. UDP and ICMP rules go in bucketNonTCP, scanned over
+// non-TCP packets only. The rest (dsize, flow:no_stream, contentless)
+// only ever inspect packets and go in bucketPacket, scanned over every
+// packet. A TCP segment added to the stream is then scanned once for
+// stream rules (in the stream) and, as a packet, only by the few
+// packet-only patterns.
+func payloadBucket(r *rule) string {
+	switch {
+	case r.proto == protoUDP || r.proto == protoICMP:
+		return bucketNonTCP
+	case !r.requirePacket && r.hasContent:
+		return bucketStream
+	}
+	return bucketPacket
 }
 
 // inspectStream runs a rule's payload list over the pending stream data of

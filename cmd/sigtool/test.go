@@ -137,12 +137,16 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	outFile := fs.String("o", "", "write the output to this file instead of stdout")
 	verbose := fs.Bool("v", false, "list every rule not evaluated (a long list is otherwise grouped by keyword)")
 	profile := fs.Int("profile", 0, "rule profiling: print the N costliest rules (checks, matches, alerts, time) to stderr after the run; 0 is off")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "scan with N goroutines: captures in parallel, and a capture's flows spread over workers; output is the same for every N")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	pcapPaths = append(pcapPaths, fs.Args()...)
 	if *profile < 0 {
 		return errorf(env, "test", exitUsage, "--profile %d: want a number of rules, 0 for off", *profile)
+	}
+	if *jobs < 1 {
+		return errorf(env, "test", exitUsage, "--jobs %d: want at least 1", *jobs)
 	}
 
 	switch *format {
@@ -288,7 +292,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	}
 	bar := newByteProgress(env.Stderr, env.terminal(), total)
 	var costs []ruleCost
-	for _, r := range scanAll(ctx, engine, pcaps, env.Stdin, bar) {
+	for _, r := range scanAll(ctx, engine, pcaps, *jobs, env.Stdin, bar) {
 		<-r.done
 		sum.Begin(r.path)
 		for _, a := range r.alerts {
@@ -400,23 +404,26 @@ type scanResult struct {
 	done   chan struct{}
 }
 
-// scanAll scans the captures concurrently (the engine is safe for that),
-// one worker per CPU, and returns their results in input order so that
-// output does not depend on scheduling. Each result's alerts are held until
-// it is written. The bytes read, packets and alerts advance bar.
-func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin io.Reader, bar *byteProgress) []*scanResult {
+// scanAll scans the captures with jobs goroutines and returns their results
+// in input order, so that output does not depend on scheduling: up to jobs
+// captures at a time, and when there are fewer captures than jobs, each
+// capture's flows spread over jobs/len(paths) workers (ScanParallel, whose
+// output is Scan's). Each result's alerts are held until it is written.
+// The bytes read, packets and alerts advance bar.
+func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, jobs int, stdin io.Reader, bar *byteProgress) []*scanResult {
 	results := make([]*scanResult, len(paths))
-	jobs := make(chan *scanResult, len(paths))
+	queue := make(chan *scanResult, len(paths))
 	for i, p := range paths {
 		results[i] = &scanResult{path: p, done: make(chan struct{})}
-		jobs <- results[i]
+		queue <- results[i]
 	}
-	close(jobs)
-	workers := min(runtime.GOMAXPROCS(0), len(paths))
+	close(queue)
+	workers := min(jobs, len(paths))
+	shards := max(jobs/len(paths), 1)
 	for range workers {
 		go func() {
-			for r := range jobs {
-				r.stats, r.err = scanOne(ctx, engine, r, stdin, bar)
+			for r := range queue {
+				r.stats, r.err = scanOne(ctx, engine, r, shards, stdin, bar)
 				bar.Packets(r.stats.Packets)
 				close(r.done)
 			}
@@ -425,8 +432,8 @@ func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, stdin 
 	return results
 }
 
-// scanOne scans one capture ("-": stdin) into r.alerts.
-func scanOne(ctx context.Context, engine *matcher.Engine, r *scanResult, stdin io.Reader, bar *byteProgress) (matcher.Stats, error) {
+// scanOne scans one capture ("-": stdin) into r.alerts with shards workers.
+func scanOne(ctx context.Context, engine *matcher.Engine, r *scanResult, shards int, stdin io.Reader, bar *byteProgress) (matcher.Stats, error) {
 	if err := ctx.Err(); err != nil {
 		return matcher.Stats{}, err
 	}
@@ -435,14 +442,14 @@ func scanOne(ctx context.Context, engine *matcher.Engine, r *scanResult, stdin i
 		r.alerts = append(r.alerts, a)
 	}
 	if r.path == "-" {
-		return engine.Scan(ctx, bar.Reader(stdin), "<stdin>", emit)
+		return engine.ScanParallel(ctx, bar.Reader(stdin), "<stdin>", shards, emit)
 	}
 	f, err := os.Open(r.path)
 	if err != nil {
 		return matcher.Stats{}, err
 	}
 	defer f.Close()
-	return engine.Scan(ctx, bar.Reader(f), r.path, emit)
+	return engine.ScanParallel(ctx, bar.Reader(f), r.path, shards, emit)
 }
 
 // addCosts adds one capture's rule profile to the run's, rule by rule (the

@@ -173,7 +173,7 @@ func (r *shardRun) get() *batch {
 	}
 	if r.made < cap(r.free) {
 		r.made++
-		b := &batch{}
+		b := &batch{buf: make([]byte, 0, batchBytes), frames: make([]Frame, 0, batchFrames)}
 		b.cond.L = &b.mu
 		return b
 	}

@@ -3,8 +3,8 @@ package matcher
 import (
 	"context"
 	"io"
+	"math/bits"
 	"net/netip"
-	"slices"
 	"sort"
 	"time"
 
@@ -85,6 +85,10 @@ type txState struct {
 	pfCands   [2][]int32
 	pfValid   [2]bool
 	pfScanned [2]uint64
+	// pending counts the (rule, direction) pairs, for the directions
+	// each rule inspects, not yet done: the transaction can be forgotten
+	// at 0.
+	pending int
 }
 
 // candidate is an alert waiting for the packet's alert queue.
@@ -126,7 +130,19 @@ type scanner struct {
 	pfs    *prefilter.Scratch // nil without a prefilter
 	ips    iponly.Scratch
 	hdr    []byte // scratch for multi-buffer instances
-	tbuf   []byte // scratch for transformed buffers
+	// txc and txm are scratch candidate lists of inspectTxs.
+	txc, txm []int32
+	// txPairs is the number of (transaction rule, direction inspected)
+	// pairs (txState.pending starts there); pfDir[d] has bit i set when
+	// Engine.pfBufs[i] can hold the pattern of a rule inspecting
+	// direction d (response-only buffers cannot for requests).
+	txPairs int
+	pfDir   [2]uint64
+	// groupBits[d][k] has the done bits (txState.done) of the rules of
+	// Engine.txGroups[d][k] set; sweep is sweepGroup's scratch.
+	groupBits [2][][]uint64
+	sweep     []uint64
+	tbuf      []byte // scratch for transformed buffers
 
 	// memo caches address-set verdicts for the two most recent addresses.
 	memoIP   [2]netip.Addr
@@ -158,6 +174,31 @@ func newScanner(e *Engine, emit func(*Alert)) *scanner {
 	}
 	sc.stats.PerSID = map[int]int{}
 	sc.profR = -1
+	for _, r := range e.txRules {
+		if r.txToSrv {
+			sc.txPairs++
+		}
+		if r.txToCli {
+			sc.txPairs++
+		}
+	}
+	words := (2*len(e.txRules) + 63) / 64
+	for d := range e.txGroups {
+		for _, g := range e.txGroups[d] {
+			m := make([]uint64, words)
+			for _, r := range g.rules {
+				b := 2*r.txIdx + d
+				m[b/64] |= 1 << (b % 64)
+			}
+			sc.groupBits[d] = append(sc.groupBits[d], m)
+		}
+	}
+	for i, b := range e.pfBufs {
+		if s, _ := bufDirections(b.buf); s {
+			sc.pfDir[0] |= 1 << i
+		}
+		sc.pfDir[1] |= 1 << i
+	}
 	if e.cfg.Profile {
 		sc.prof = make([]RuleProfile, len(e.rules))
 		for i, r := range e.rules {
@@ -227,7 +268,7 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 		}
 		for _, ev := range p.HTTP {
 			if ev.TxID >= fs.forgotten {
-				fs.tx(ev.Tx, ev.TxID, len(sc.e.txRules))
+				fs.tx(ev.Tx, ev.TxID, len(sc.e.txRules), sc.txPairs)
 			}
 			// The HTTP parser asks for raw inspection of a direction
 			// when a message of that direction completes.
@@ -267,7 +308,7 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 	sc.finish(p, fs)
 }
 
-func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
+func (fs *flowState) tx(tx *http1.Tx, id int, nrules, pairs int) *txState {
 	// Match by id: the parser may move a Tx in memory as it grows its
 	// table, so the latest pointer is kept.
 	for _, t := range fs.txs {
@@ -276,7 +317,7 @@ func (fs *flowState) tx(tx *http1.Tx, id int, nrules int) *txState {
 			return t
 		}
 	}
-	t := &txState{tx: tx, id: id, done: make([]uint64, (2*nrules+63)/64)}
+	t := &txState{tx: tx, id: id, done: make([]uint64, (2*nrules+63)/64), pending: pairs}
 	fs.txs = append(fs.txs, t)
 	return t
 }
@@ -521,42 +562,52 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 			var final uint64
 			if cache {
 				for i, b := range sc.e.pfBufs {
-					if pr.Has(b.buf.Progress(bufDir(b.buf, toSrv))) {
+					if sc.pfDir[d]&(1<<i) != 0 && pr.Has(b.buf.Progress(bufDir(b.buf, toSrv))) {
 						final |= 1 << i
 					}
 				}
 			}
 			if !cache || !ts.pfValid[d] || final != ts.pfScanned[d] {
+				// Buffers only become final, and a final buffer
+				// does not change: when the earlier scan was of final
+				// buffers, only the newly final ones are scanned and
+				// their candidates added.
+				old := ts.pfScanned[d]
+				more := cache && ts.pfValid[d] && final&old == old
 				sc.pfs.Reset()
 				for i, b := range sc.e.pfBufs {
-					if cache && final&(1<<i) == 0 {
+					if cache && final&(1<<i) == 0 || more && old&(1<<i) != 0 || i < 64 && sc.pfDir[d]&(1<<i) == 0 {
 						continue
 					}
 					if data, ok := txBuffer(ts.tx, b.buf, bufDir(b.buf, toSrv)); ok {
 						sc.e.pf.Scan(sc.pfs, b.id, data)
 					}
 				}
-				cands = cands[:0]
+				found := sc.txc[:0]
 				for _, c := range sc.e.pf.Candidates(sc.pfs) {
 					if sc.e.rules[c].isTx {
-						cands = append(cands, c)
+						found = append(found, c)
 					}
 				}
+				sc.txc = found
+				if more {
+					// txm and txc never share an array.
+					sc.txm = unionSorted(sc.txm[:0], cands, found)
+					found = sc.txm
+				}
+				cands = append(cands[:0], found...)
 				ts.pfCands[d], ts.pfValid[d], ts.pfScanned[d] = cands, cache, final
 			}
 			// A rule whose needed content is absent when its buffers
 			// are final never becomes a candidate: it is done with
-			// this transaction.
+			// this transaction. Group rules and candidates are both
+			// in rule order: one merge walk.
 			for k, g := range sc.e.txGroups[d] {
 				if ts.swept[d]&(1<<k) != 0 || !pseudo && !pr.Has(g.need) {
 					continue
 				}
 				ts.swept[d] |= 1 << k
-				for _, r := range g.rules {
-					if _, found := slices.BinarySearch(cands, int32(r.idx)); !found {
-						ts.setDone(r.txIdx, toSrv)
-					}
-				}
+				sc.sweepGroup(ts, d, k, cands)
 			}
 		}
 		n := len(sc.e.txRules)
@@ -584,6 +635,10 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				sc.profStart(r)
 			}
 			if !sc.headerMatch(r, p, pcaps.ProtoTCP, src, dst, sport, dport, true, true) {
+				// The addresses and ports of a transaction's packets
+				// in one direction are the flow's: a header that
+				// does not match now never will.
+				ts.setDone(r.txIdx, toSrv)
 				continue
 			}
 			if !flowMatch(r, toSrv, established, pseudo) {
@@ -633,14 +688,7 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 
 // allDone reports whether every transaction rule is done with ts in
 // each direction it inspects.
-func (sc *scanner) allDone(ts *txState) bool {
-	for _, r := range sc.e.txRules {
-		if r.txToSrv && !ts.isDone(r.txIdx, true) || r.txToCli && !ts.isDone(r.txIdx, false) {
-			return false
-		}
-	}
-	return true
-}
+func (sc *scanner) allDone(ts *txState) bool { return ts.pending == 0 }
 
 // Two bits per transaction rule: bit 2i to server, bit 2i+1 to client.
 func (ts *txState) isDone(i int, toSrv bool) bool {
@@ -651,12 +699,56 @@ func (ts *txState) isDone(i int, toSrv bool) bool {
 	return ts.done[b/64]&(1<<(b%64)) != 0
 }
 
+// setDone marks rule i done with ts in one direction; callers only do so
+// for a direction the rule inspects, so pending counts what is left.
 func (ts *txState) setDone(i int, toSrv bool) {
 	b := 2 * i
 	if !toSrv {
 		b++
 	}
-	ts.done[b/64] |= 1 << (b % 64)
+	if ts.done[b/64]&(1<<(b%64)) == 0 {
+		ts.done[b/64] |= 1 << (b % 64)
+		ts.pending--
+	}
+}
+
+// sweepGroup marks the rules of group k of direction d (Engine.txGroups)
+// that are not in cands done with ts, a word of done bits at a time.
+func (sc *scanner) sweepGroup(ts *txState, d, k int, cands []int32) {
+	m := append(sc.sweep[:0], sc.groupBits[d][k]...)
+	sc.sweep = m
+	for _, c := range cands {
+		// Clearing the bit of a candidate outside the group is
+		// harmless: it is not set.
+		b := 2*sc.e.rules[c].txIdx + d
+		m[b/64] &^= 1 << (b % 64)
+	}
+	for w, set := range m {
+		if n := set &^ ts.done[w]; n != 0 {
+			ts.pending -= bits.OnesCount64(n)
+			ts.done[w] |= n
+		}
+	}
+}
+
+// unionSorted appends to dst the ascending union of two ascending lists
+// without duplicates.
+func unionSorted(dst, a, b []int32) []int32 {
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			dst = append(dst, a[0])
+			a = a[1:]
+		case b[0] < a[0]:
+			dst = append(dst, b[0])
+			b = b[1:]
+		default:
+			dst = append(dst, a[0])
+			a, b = a[1:], b[1:]
+		}
+	}
+	dst = append(dst, a...)
+	return append(dst, b...)
 }
 
 // txMatch evaluates every buffer list of a transaction rule.

@@ -184,26 +184,29 @@ type Port struct {
 	Pos       Pos
 }
 
-// Option is one keyword of the option list.
+// Option is one keyword of the option list. (Fields are ordered so that
+// the struct packs into 88 bytes: ET Open has half a million options.)
 type Option struct {
 	Name string // the keyword as written, lower-cased
 	// Arg is the value text after ':' with surrounding spaces removed,
 	// escapes kept (so `|41 41|` and `AA` stay distinct); "" when HasArg is false.
-	Arg    string
-	HasArg bool
+	Arg string
 	// Value is the typed reading of Arg for the keywords sigparse knows;
 	// nil for unknown keywords and for options marked Invalid.
 	Value Value
-	// Invalid is set when Arg could not be read; the error is in the
-	// file's ErrorList and in Err.
-	Invalid bool
-	Err     *Error
+	// Err is the error recorded in the file's ErrorList when Invalid.
+	Err *Error
 
 	Pos    Pos // first byte of the name
 	ArgPos Pos // first byte of Arg (NoPos without one)
 	End    Pos // the terminating ';' (or the ')' when it is missing)
 
-	argOff int // offset of Arg in the logical line, for error positions
+	argOff int32 // offset of Arg in the logical line, for error positions
+
+	HasArg bool
+	// Invalid is set when Arg could not be read; the error is in the
+	// file's ErrorList and in Err.
+	Invalid bool
 }
 
 // Value is the typed value of a known option. The interface is sealed:

@@ -1,6 +1,7 @@
 package sigparse
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 )
@@ -140,13 +141,15 @@ func runeStart(s string, i int) int {
 
 // lineStarts returns the offset of the first byte of each line of src.
 func lineStarts(src []byte) []int {
-	lines := make([]int, 1, 64)
-	for i, c := range src {
-		if c == '\n' {
-			lines = append(lines, i+1)
+	lines := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			return lines
 		}
+		i += j + 1
+		lines = append(lines, i)
 	}
-	return lines
 }
 
 // positionFor resolves p with the line table lines.

@@ -130,6 +130,11 @@ type scanner struct {
 	pfs    *prefilter.Scratch // nil without a prefilter
 	ips    iponly.Scratch
 	hdr    []byte // scratch for multi-buffer instances
+	// direct is the packet's stream chunk of its own direction when
+	// pending data of that direction is empty (HandlePacket): inspectDir
+	// inspects it in place. segs is its one segment.
+	direct *pcaps.StreamChunk
+	segs   []streamSeg
 	// txc and txm are scratch candidate lists of inspectTxs.
 	txc, txm []int32
 	// txPairs is the number of (transaction rule, direction inspected)
@@ -248,23 +253,44 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 	sc.mbufs = sc.mbufs[:0]
 	sc.mnames = sc.mnames[:0]
 	var fs *flowState
+	sc.direct = nil
 	if p.Flow != nil {
 		fs = sc.flowState(p.Flow)
-		for _, c := range p.Stream {
+		own := dirIdx(p.ToServer)
+		// A flow ruled out as HTTP that never had a transaction never
+		// will: HTTP rules do not look at its stream.
+		failed := p.Flow.AppProto == "failed" && len(fs.txs) == 0 && fs.forgotten == 0
+		for i := range p.Stream {
+			c := &p.Stream[i]
 			d := dirIdx(c.ToServer)
-			if len(fs.pending[d]) == 0 {
-				fs.segs[d] = append(fs.segs[d][:0], streamSeg{0, c.Offset})
-			} else if c.Gap {
-				fs.segs[d] = append(fs.segs[d], streamSeg{len(fs.pending[d]), c.Offset})
+			switch {
+			case d == own && sc.direct == nil && len(fs.pending[d]) == 0:
+				// Usually the only chunk, of the packet's own
+				// direction, and inspected by this packet:
+				// inspectDir looks at it in place and copies it
+				// only if it must wait.
+				sc.direct = c
+			case d == own && sc.direct != nil:
+				// A second chunk: the stream is kept whole in
+				// pending.
+				fs.appendChunk(sc.direct)
+				sc.direct = nil
+				fs.appendChunk(c)
+			default:
+				fs.appendChunk(c)
 			}
-			fs.pending[d] = append(fs.pending[d], c.Data...)
-			if sc.e.mixed && len(fs.hist[d]) < histMax {
+			// The stream start is kept for HTTP rules with payload
+			// keywords.
+			if sc.e.mixed && !failed && len(fs.hist[d]) < histMax {
 				n := min(len(c.Data), histMax-len(fs.hist[d]))
 				fs.hist[d] = append(fs.hist[d], c.Data[:n]...)
 			}
 			if c.Final {
 				fs.closing = true
 			}
+		}
+		if failed {
+			fs.hist = [2][]byte{}
 		}
 		for _, ev := range p.HTTP {
 			if ev.TxID >= fs.forgotten {
@@ -308,6 +334,22 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 	sc.finish(p, fs)
 }
 
+// appendChunk adds a stream chunk to the data waiting for inspection.
+func (fs *flowState) appendChunk(c *pcaps.StreamChunk) {
+	d := dirIdx(c.ToServer)
+	if len(fs.pending[d]) == 0 {
+		fs.segs[d] = append(fs.segs[d][:0], streamSeg{0, c.Offset})
+	} else if c.Gap {
+		fs.segs[d] = append(fs.segs[d], streamSeg{len(fs.pending[d]), c.Offset})
+	}
+	fs.pending[d] = append(fs.pending[d], c.Data...)
+}
+
+// pendingKeep is the capacity of waiting stream data a flow keeps between
+// inspections; a larger buffer (a whole response ACKed at once) is
+// released, so idle flows do not hold the largest chunk they ever saw.
+const pendingKeep = 16 << 10
+
 func (fs *flowState) tx(tx *http1.Tx, id int, nrules, pairs int) *txState {
 	// Match by id: the parser may move a Tx in memory as it grows its
 	// table, so the latest pointer is kept.
@@ -326,7 +368,24 @@ func (fs *flowState) tx(tx *http1.Tx, id int, nrules, pairs int) *txState {
 // packets (flow end) only inspect stream data and transactions.
 func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo bool) {
 	d := dirIdx(toSrv)
+	// stream is the data to inspect as this direction's stream, in
+	// gap-free segments segs: pending data, or the packet's own chunk
+	// in place (sc.direct, pending being empty then).
 	var stream []byte
+	var segs []streamSeg
+	if c := sc.direct; fs != nil && c != nil && dirIdx(c.ToServer) == d {
+		switch {
+		case p.Flow != nil && !p.Flow.Established:
+			// As below: nothing to keep.
+		case pseudo || sc.e.cfg.Inline || fs.closing || fs.trigger[d] || len(c.Data) >= rawChunkSize:
+			stream = c.Data
+			sc.segs = append(sc.segs[:0], streamSeg{0, c.Offset})
+			segs = sc.segs
+		default:
+			fs.appendChunk(c)
+		}
+		sc.direct = nil
+	}
 	if fs != nil && len(fs.pending[d]) > 0 {
 		ready := pseudo || sc.e.cfg.Inline || fs.closing || fs.trigger[d] || len(fs.pending[d]) >= rawChunkSize
 		// A TCP session that never got established has no stream to
@@ -336,7 +395,7 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 			fs.pending[d] = fs.pending[d][:0]
 		}
 		if ready {
-			stream = fs.pending[d]
+			stream, segs = fs.pending[d], fs.segs[d]
 		}
 	}
 	src, dst, sport, dport := p.SrcIP, p.DstIP, p.SrcPort, p.DstPort
@@ -453,7 +512,7 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 			isStreamRule := proto == pcaps.ProtoTCP && payloadBucket(r) == bucketStream
 			if isStreamRule {
 				if stream != nil && has(stream, r.payNeed, r.payNeedFold) {
-					matched = sc.inspectStream(r, fs, d)
+					matched = sc.inspectStream(r, fs, d, stream, segs)
 				}
 				if !matched && !pseudo && !addedToStream && !r.streamOnly && has(p.Payload, r.payNeed, r.payNeedFold) {
 					if sc.s.inspectList(r.payload, p.Payload, 0) {
@@ -481,7 +540,11 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		fs.ipOnlyDone[d] = true
 	}
 	if stream != nil {
-		fs.pending[d] = fs.pending[d][:0]
+		if cap(fs.pending[d]) > pendingKeep {
+			fs.pending[d] = nil
+		} else {
+			fs.pending[d] = fs.pending[d][:0]
+		}
 		fs.trigger[d] = false
 	}
 	if fs != nil && len(fs.txs) > 0 {
@@ -520,9 +583,7 @@ func payloadBucket(r *rule) string {
 // inspectStream runs a rule's payload list over the pending stream data of
 // direction d, one gap-free segment at a time. Data a SYN carried (TCP Fast
 // Open) was inspected with the SYN and is skipped.
-func (sc *scanner) inspectStream(r *rule, fs *flowState, d int) bool {
-	data := fs.pending[d]
-	segs := fs.segs[d]
+func (sc *scanner) inspectStream(r *rule, fs *flowState, d int, data []byte, segs []streamSeg) bool {
 	for i, sg := range segs {
 		end := len(data)
 		if i+1 < len(segs) {

@@ -1,5 +1,7 @@
 package http1
 
+import "bytes"
+
 // phase is where one direction's parser stands.
 type phase uint8
 
@@ -282,14 +284,7 @@ func nextLine(s *side, data []byte, limit int) ([]byte, bool) {
 	return data[i+1:], true
 }
 
-func indexLF(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
-}
+func indexLF(b []byte) int { return bytes.IndexByte(b, '\n') }
 
 // chomp strips the line terminator (LF, CRLF, and libhtp's tolerated CR
 // runs before it).

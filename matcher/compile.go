@@ -319,6 +319,21 @@ type compileWorker struct {
 	res   *resolver
 	pcres *pcreCache
 	ports map[string]*portNode // by the expression as written
+	// Scratch reused from rule to rule by compileRule.
+	payload []op
+	lists   []*bufList
+	fast    []Fast
+}
+
+// carve appends ops to *slab and returns them as a slice of it capped at
+// its own length (nil when empty).
+func carve(slab *[]op, ops []op) []op {
+	if len(ops) == 0 {
+		return nil
+	}
+	n := len(*slab)
+	*slab = append(*slab, ops...)
+	return (*slab)[n:len(*slab):len(*slab)]
 }
 
 // port resolves a port expression, sharing the result between rules that
@@ -545,22 +560,33 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 	// to: the last sticky buffer, or the buffer of the last content/pcre
 	// for relative keywords.
 	cur, lastBuf := "", ""
-	lists := map[string]*bufList{}
-	var order []string
+	// The payload list and the buffer lists (w.lists[:nb], in order of
+	// first use) grow in the worker's scratch; the rule gets exact-size
+	// copies at the end, so growing them leaves no garbage behind.
+	r.payload = w.payload[:0]
+	nb := 0
+	blist := func(name string) *bufList {
+		for _, l := range w.lists[:nb] {
+			if l.name == name {
+				return l
+			}
+		}
+		if nb == len(w.lists) {
+			w.lists = append(w.lists, &bufList{})
+		}
+		l := w.lists[nb]
+		nb++
+		*l = bufList{name: name, ops: l.ops[:0], sizes: l.sizes[:0]}
+		return l
+	}
 	list := func(name string) *[]op {
 		if name == "" {
 			return &r.payload
 		}
-		if l, ok := lists[name]; ok {
-			return &l.ops
-		}
-		l := &bufList{name: name}
-		lists[name] = l
-		order = append(order, name)
-		return &l.ops
+		return &blist(name).ops
 	}
-	var fastCands []Fast
-	var explicitFast *Fast
+	fastCands := w.fast[:0]
+	explicitFast := -1
 
 	for i, o := range sr.Options {
 		val := o.Value
@@ -634,11 +660,10 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 			*l = append(*l, c)
 			lastBuf = buf
 			if !v.Negated && len(v.Transforms) == 0 {
-				f := Fast{Buffer: v.Buffer, Pattern: v.Pattern, Nocase: v.Nocase}
-				if v.FastPattern != nil && explicitFast == nil {
-					explicitFast = &f
+				if v.FastPattern != nil && explicitFast < 0 {
+					explicitFast = len(fastCands)
 				}
-				fastCands = append(fastCands, f)
+				fastCands = append(fastCands, Fast{Buffer: v.Buffer, Pattern: v.Pattern, Nocase: v.Nocase})
 			}
 		case *sigparse.PCRE:
 			if !transformsOK(v.Transforms, u) {
@@ -801,16 +826,14 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 			if v.Raw {
 				name = "http.uri.raw"
 			}
-			list(name)
-			l := lists[name]
+			l := blist(name)
 			l.sizes = append(l.sizes, sizeCmp{op: v.Op, min: v.Min, max: v.Max})
 		case *sigparse.Bsize:
 			if cur == "" {
 				u.add(o.Name, "bsize needs a sticky buffer")
 				continue
 			}
-			list(cur)
-			l := lists[cur]
+			l := blist(cur)
 			l.sizes = append(l.sizes, sizeCmp{op: v.Op, min: v.Min, max: v.Max})
 		case *sigparse.Threshold:
 			r.threshold = &thresholdSpec{kind: v.Type, track: v.Track, count: v.Count, seconds: v.Seconds}
@@ -862,16 +885,35 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 		}
 	}
 	r.nvars = len(varIdx)
+	// One allocation holds every list's ops, each capped at its length.
+	total := len(r.payload)
+	for _, l := range w.lists[:nb] {
+		total += len(l.ops)
+	}
+	var slab []op
+	if total > 0 {
+		slab = make([]op, 0, total)
+	}
+	w.payload = r.payload[:0]
+	r.payload = carve(&slab, r.payload)
 	for _, o := range r.payload {
 		if o.kind == opContent {
 			r.hasContent = true
 		}
 	}
 	r.payNeed, r.payNeedFold = needed(r.payload)
-	for _, name := range order {
-		l := lists[name]
+	if nb > 0 {
+		r.bufs = make([]bufList, 0, nb)
+	}
+	for _, scratch := range w.lists[:nb] {
+		r.bufs = append(r.bufs, bufList{name: scratch.name, ops: carve(&slab, scratch.ops)})
+		l := &r.bufs[len(r.bufs)-1]
+		if len(scratch.sizes) > 0 {
+			l.sizes = slices.Clone(scratch.sizes)
+		}
 		l.need, l.needFold = needed(l.ops)
-		name, l.transforms = splitKey(name)
+		name, transforms := splitKey(scratch.name)
+		l.transforms = transforms
 		l.name = name
 		switch name {
 		case "http.request_header":
@@ -884,7 +926,6 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 				u.add(name, "buffer "+name+" is not evaluated")
 			}
 		}
-		r.bufs = append(r.bufs, *l)
 	}
 	if len(r.bufs) > 0 {
 		r.isTx = true
@@ -926,8 +967,9 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 	r.ipOnly = !r.isTx && len(r.payload) == 0 && r.flow == nil && r.dsize == nil && len(r.fbChecks) == 0 &&
 		r.flags == nil && r.itype == nil && r.icode == nil && r.streamSize == nil &&
 		len(r.fbActions) == 0 && !r.hasPorts && r.proto != protoHTTP
-	if explicitFast != nil {
-		r.fast = explicitFast
+	if explicitFast >= 0 {
+		best := fastCands[explicitFast]
+		r.fast = &best
 	} else if len(fastCands) > 0 {
 		best := fastCands[0]
 		for _, f := range fastCands[1:] {
@@ -937,6 +979,7 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 		}
 		r.fast = &best
 	}
+	w.fast = fastCands[:0]
 	c.r = r
 	return c
 }
@@ -1145,6 +1188,9 @@ func listKey(buf string, transforms []string) string {
 }
 
 func splitKey(key string) (string, []string) {
+	if !strings.Contains(key, "|") {
+		return key, nil
+	}
 	parts := strings.Split(key, "|")
 	return parts[0], parts[1:]
 }

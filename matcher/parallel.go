@@ -40,8 +40,11 @@ func (e *Engine) ScanParallel(ctx context.Context, r io.Reader, name string, n i
 		return e.Scan(ctx, r, name, emit)
 	}
 	workers := make([]*worker, n)
+	// A worker may run up to 4 batches ahead of the merge, which waits
+	// for the slowest one: a worker descheduled for a moment (other
+	// processes on the machine) does not stall the rest at once.
 	for i := range workers {
-		w := &worker{sc: newScanner(e, nil), out: make(chan *workOut, 2), free: make(chan *workOut, 3)}
+		w := &worker{sc: newScanner(e, nil), out: make(chan *workOut, 4), free: make(chan *workOut, 5)}
 		w.sc.ctx = ctx
 		w.sc.collect = w.collect
 		w.cur = &workOut{}

@@ -92,10 +92,13 @@ func (s *Shard) Phase() Phase { return s.phase }
 
 // Batching: a batch holds up to batchFrames frames or about batchBytes of
 // frame data; batchesPerShard bound those in flight, and so the memory the
-// reader can run ahead with.
+// reader can run ahead with (n*4+2 batches: 10 MiB for 2 shards) and how
+// far the fastest shard can get ahead of the slowest. Large batches keep
+// the hand-offs between goroutines (a wake-up each) rare: on a busy
+// machine a wake-up can take milliseconds.
 const (
-	batchFrames     = 256
-	batchBytes      = 512 << 10
+	batchFrames     = 1024
+	batchBytes      = 1 << 20
 	batchesPerShard = 4
 )
 

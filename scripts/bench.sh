@@ -3,14 +3,15 @@
 #
 #   scripts/bench.sh [SIZE]         SIZE of the generated mix, default 1GB
 #
-# Builds sigtool, generates a deterministic mixed capture of SIZE (two files,
-# so two cores have two captures to scan) in a temporary directory that is
-# removed afterwards, then for each shared rule set (ET Open 2024-04, Snort 2
-# community) measures:
+# Builds sigtool, generates a deterministic mixed capture of SIZE (one file:
+# two cores share it by flow, sigtool test --jobs) in a temporary directory
+# that is removed afterwards, then for each shared rule set (ET Open 2024-04,
+# Snort 2 community) measures:
 #   - rule load + compile time (sigtool test over an empty capture),
-#   - the scan with GOMAXPROCS=1 and GOMAXPROCS=2: wall time, CPU time
-#     (user+sys), peak RSS (/usr/bin/time -v), MB/s and Mbit/s of wall time
-#     and per core (capture bytes / CPU seconds, load time subtracted).
+#   - the scan with 1 core (GOMAXPROCS=1 --jobs 1) and 2 cores (GOMAXPROCS=2
+#     --jobs 2, the capture's flows hashed to two workers): wall time, CPU
+#     time (user+sys), peak RSS (/usr/bin/time -v), MB/s and Mbit/s of wall
+#     time and per core (capture bytes / CPU seconds, load time subtracted).
 # Environment: SEED (default 1), SETS (default "et-open-2024-04
 # snort2-community"), SHARED (default ../shared), KEEP=1 keeps the temp dir.
 set -euo pipefail
@@ -36,7 +37,7 @@ if [ "${KEEP:-0}" != 1 ]; then
 fi
 go build -o "$tmp/sigtool" ./cmd/sigtool
 mkdir -p "$tmp/mix"
-go run ./bench/gen -size "$size" -seed "$seed" -files 2 -o "$tmp/mix/mix.pcap" 2>&1 | sed 's/^/bench: /' >&2
+go run ./bench/gen -size "$size" -seed "$seed" -o "$tmp/mix/mix.pcap" 2>&1 | sed 's/^/bench: /' >&2
 # An empty capture (pcap header only, Ethernet): the run then only loads
 # and compiles the rules.
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x01\x00\x00\x00' >"$tmp/empty.pcap"
@@ -47,7 +48,7 @@ bytes=$(cat "$tmp"/mix/*.pcap | wc -c)
 measure() {
 	local procs=$1
 	shift
-	GOMAXPROCS=$procs /usr/bin/time -v -o "$tmp/time.txt" "$tmp/sigtool" test --format fast -o "$tmp/alerts.fast" "$@" 2>"$tmp/stderr.txt" || {
+	GOMAXPROCS=$procs /usr/bin/time -v -o "$tmp/time.txt" "$tmp/sigtool" test --jobs "$procs" --format fast -o "$tmp/alerts.fast" "$@" 2>"$tmp/stderr.txt" || {
 		rc=$?
 		# Exit 1 means rule parse errors or findings; anything else is a failure.
 		if [ "$rc" != 1 ]; then
@@ -63,17 +64,27 @@ measure() {
 
 echo "# sigtool benchmark $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (+ uncommitted changes)')"
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# capture: $size requested, $bytes bytes in 2 files, seed $seed"
-printf '%-18s %5s %9s %10s %9s %8s %9s %9s %9s %9s %8s\n' ruleset cores load_s load_cpu_s wall_s cpu_s MB/s_wall MB/s_core Mb/s_core rss_MiB alerts
+echo "# capture: $size requested, $bytes bytes in one file, seed $seed"
+printf '%-18s %5s %9s %10s %9s %8s %9s %9s %9s %9s %8s %s\n' ruleset cores load_s load_cpu_s wall_s cpu_s MB/s_wall MB/s_core Mb/s_core rss_MiB alerts same_alerts
 for s in $sets; do
-	read -r lw lc _ _ < <(measure 1 --rules "$shared/rulesets/$s" "$tmp/empty.pcap")
 	for p in 1 2; do
+		read -r lw lc _ _ < <(measure "$p" --rules "$shared/rulesets/$s" "$tmp/empty.pcap")
 		read -r w c r a < <(measure "$p" --rules "$shared/rulesets/$s" "$tmp/mix")
-		awk -v s="$s" -v p="$p" -v lw="$lw" -v lc="$lc" -v w="$w" -v c="$c" -v r="$r" -v a="$a" -v b="$bytes" 'BEGIN {
+		# The 2-core run must write the same alerts, in the same order.
+		same=-
+		if [ "$p" = 1 ]; then
+			mv "$tmp/alerts.fast" "$tmp/alerts-1core.fast"
+		elif cmp -s "$tmp/alerts.fast" "$tmp/alerts-1core.fast"; then
+			same=yes
+		else
+			same=NO
+		fi
+		awk -v s="$s" -v p="$p" -v lw="$lw" -v lc="$lc" -v w="$w" -v c="$c" -v r="$r" -v a="$a" -v b="$bytes" -v same="$same" 'BEGIN {
 			sw = w - lw; sc = c - lc; if (sw < 0.01) sw = 0.01; if (sc < 0.01) sc = 0.01
-			printf "%-18s %5d %9.2f %10.2f %9.2f %8.2f %9.1f %9.1f %9.1f %9.0f %8d\n", s, p, lw, lc, w, c, b/1e6/sw, b/1e6/sc, b*8/1e6/sc, r/1024, a
+			printf "%-18s %5d %9.2f %10.2f %9.2f %8.2f %9.1f %9.1f %9.1f %9.0f %8d %s\n", s, p, lw, lc, w, c, b/1e6/sw, b/1e6/sc, b*8/1e6/sc, r/1024, a, same
 		}'
 	done
 done
-echo "# load_s, load_cpu_s: wall and CPU time of sigtool test over an empty capture (rule load + compile)"
+echo "# load_s, load_cpu_s: wall and CPU time of sigtool test over an empty capture (rule load + compile) with the same cores"
+echo "# same_alerts: the 2-core run wrote byte-identical fast.log output to the 1-core run"
 echo "# MB/s_wall: capture bytes / (wall - load_s); MB/s_core and Mb/s_core: bytes / (CPU - load CPU)"

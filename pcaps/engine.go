@@ -143,6 +143,7 @@ type engine struct {
 
 	flows    map[flowKey]*flowState
 	lru      [numClasses]lruList
+	lastFlow *flowState // the flow of the last lookup, while it lives
 	touches  uint64
 	nextID   uint64
 	mem      int
@@ -391,7 +392,12 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 	if c := k.a.Compare(k.b); c > 0 || c == 0 && k.pa > k.pb {
 		k.a, k.b, k.pa, k.pb = k.b, k.a, k.pb, k.pa
 	}
-	fs := e.flows[k]
+	// Packets of a flow tend to come in runs: the last flow looked up is
+	// checked before the table (endFlow clears it).
+	fs := e.lastFlow
+	if fs == nil || fs.key != k {
+		fs = e.flows[k]
+	}
 	if fs != nil && fs.tcp && fs.state == stClosed && p.TCP.Flags&(TCPSyn|TCPAck) == TCPSyn {
 		// A new SYN on a closed session starts a new flow (TCP reuse).
 		e.endFlow(fs)
@@ -422,9 +428,11 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		}
 		e.flows[k] = fs
 		e.pushBack(fs)
+		e.lastFlow = fs
 	} else {
 		e.unlink(fs)
 		e.pushBack(fs)
+		e.lastFlow = fs
 	}
 	toServer := p.SrcIP == fs.f.Client.Addr() && p.SrcPort == fs.f.Client.Port()
 	if fs.f.Client.Addr() == fs.f.Server.Addr() && fs.f.Client.Port() == fs.f.Server.Port() {
@@ -603,6 +611,9 @@ func (e *engine) endFlow(fs *flowState) {
 	e.unlink(fs)
 	if e.flows[fs.key] == fs {
 		delete(e.flows, fs.key)
+	}
+	if e.lastFlow == fs {
+		e.lastFlow = nil
 	}
 	// The flow's last packets were delivered: nothing refers to its
 	// buffers any more.

@@ -1,7 +1,6 @@
 package prefilter
 
 import (
-	"bytes"
 	"slices"
 )
 
@@ -25,13 +24,14 @@ type Pattern struct {
 // own Scratch.
 type Prefilter struct {
 	nrules int
-	names  []string // buffer names by id
-	autos  []*automaton
-	always []int32 // rules without a pattern, ascending
-	hasPat []bool  // by rule
+	names  []string    // buffer names by id
+	search []*searcher // by buffer id
+	npats  int32       // distinct patterns over all buffers
+	always []int32     // rules without a pattern, ascending
+	hasPat []bool      // by rule
 }
 
-// New builds one automaton per buffer over the patterns. Rules in
+// New builds one searcher per buffer over the patterns. Rules in
 // [0, nrules) that have no pattern are always candidates. A rule given
 // several patterns is a candidate when any of them occurs (callers
 // normally give one). Patterns with empty Bytes are ignored (the rule
@@ -69,7 +69,7 @@ func NewExcept(nrules int, pats []Pattern, except func(rule int) bool) *Prefilte
 		p.hasPat[pt.Rule] = true
 	}
 	for _, ps := range perBuf {
-		p.autos = append(p.autos, build(ps))
+		p.search = append(p.search, newSearcher(ps, &p.npats))
 	}
 	for i, h := range p.hasPat {
 		if !h && !skip[i] {
@@ -107,6 +107,7 @@ func (p *Prefilter) Always() []int32 { return p.always }
 // across packets: after its first uses it does not allocate.
 type Scratch struct {
 	mark  []uint32 // mark[rule] == gen: rule found in this round
+	pmark []uint32 // pmark[pattern id] == gen: pattern found in this round
 	gen   uint32
 	hits  []int32
 	merge []int32
@@ -115,7 +116,7 @@ type Scratch struct {
 
 // NewScratch returns a scratch sized for p.
 func (p *Prefilter) NewScratch() *Scratch {
-	return &Scratch{mark: make([]uint32, p.nrules), gen: 1}
+	return &Scratch{mark: make([]uint32, p.nrules), pmark: make([]uint32, p.npats), gen: 1}
 }
 
 // Reset starts a new candidate set (a new packet or transaction).
@@ -124,6 +125,7 @@ func (s *Scratch) Reset() {
 	if s.gen == 0 {
 		// Wrapped: clear so stale marks cannot alias the new round.
 		clear(s.mark)
+		clear(s.pmark)
 		s.gen = 1
 	}
 	s.hits = s.hits[:0]
@@ -136,10 +138,10 @@ func (s *Scratch) Found(i int) bool { return s.mark[i] == s.gen }
 // occurs in data. An id of -1 (a buffer no pattern uses) does nothing.
 // data is only read during the call.
 func (p *Prefilter) Scan(s *Scratch, buf int, data []byte) {
-	if buf < 0 || buf >= len(p.autos) || len(data) == 0 {
+	if buf < 0 || buf >= len(p.search) || len(data) == 0 {
 		return
 	}
-	p.autos[buf].scan(s, data)
+	p.search[buf].scan(s, data)
 }
 
 // Candidates returns the rules found since the last Reset together with
@@ -202,162 +204,6 @@ var fold = func() (t [256]byte) {
 	return t
 }()
 
-// denseDepth: states up to this depth get a full 256-entry transition row;
-// deeper states keep their few children and fall back through failure
-// links (which always reach a dense state). On ordinary traffic the
-// automaton spends most of its time in dense states.
-const denseDepth = 2
-
-// automaton is an Aho-Corasick automaton over case-folded patterns. A hit
-// on a case-sensitive pattern is confirmed against the unfolded bytes.
-type automaton struct {
-	dense    [][256]int32 // by dense index
-	denseIdx []int32      // state -> dense index or -1
-	// Sparse children of every state: kids[kidStart[s]:kidStart[s+1]]
-	// keys and targets, keys ascending.
-	kidStart []int32
-	kidKey   []byte
-	kidNext  []int32
-	fail     []int32
-	// out[s] is the first entry of state s's output chain in entries
-	// (-1: none); dictLink[s] is the nearest state on the failure chain
-	// with output (-1: none).
-	outStart []int32
-	outEnd   []int32
-	dictLink []int32
-	// emits[s]: some pattern ends at s or on its failure chain; most
-	// states emit nothing, and the scan skips them with one load.
-	emits   []bool
-	entries []entry
-}
-
-// entry is one rule's pattern ending at a state.
-type entry struct {
-	rule  int32
-	exact []byte // nil for nocase patterns
-}
-
-type buildNode struct {
-	kids  map[byte]int32
-	depth int
-	out   []entry
-}
-
-func build(pats []Pattern) *automaton {
-	nodes := []buildNode{{kids: map[byte]int32{}}}
-	for _, pt := range pats {
-		s := int32(0)
-		for _, c := range pt.Bytes {
-			c = fold[c]
-			n, ok := nodes[s].kids[c]
-			if !ok {
-				n = int32(len(nodes))
-				nodes = append(nodes, buildNode{kids: map[byte]int32{}, depth: nodes[s].depth + 1})
-				nodes[s].kids[c] = n
-			}
-			s = n
-		}
-		e := entry{rule: int32(pt.Rule)}
-		if !pt.Nocase && !isFoldInvariant(pt.Bytes) {
-			e.exact = bytes.Clone(pt.Bytes)
-		}
-		nodes[s].out = append(nodes[s].out, e)
-	}
-	n := len(nodes)
-	a := &automaton{
-		denseIdx: make([]int32, n),
-		kidStart: make([]int32, n+1),
-		fail:     make([]int32, n),
-		outStart: make([]int32, n),
-		outEnd:   make([]int32, n),
-		dictLink: make([]int32, n),
-	}
-	// Breadth-first order gives failure links from shallower states.
-	order := make([]int32, 0, n)
-	order = append(order, 0)
-	for i := 0; i < len(order); i++ {
-		s := order[i]
-		keys := sortedKeys(nodes[s].kids)
-		for _, c := range keys {
-			order = append(order, nodes[s].kids[c])
-		}
-	}
-	// Lay out children contiguously in state-number order.
-	for s := range n {
-		a.kidStart[s] = int32(len(a.kidKey))
-		for _, c := range sortedKeys(nodes[s].kids) {
-			a.kidKey = append(a.kidKey, c)
-			a.kidNext = append(a.kidNext, nodes[s].kids[c])
-		}
-	}
-	a.kidStart[n] = int32(len(a.kidKey))
-	for s := range n {
-		a.outStart[s] = int32(len(a.entries))
-		a.entries = append(a.entries, nodes[s].out...)
-		a.outEnd[s] = int32(len(a.entries))
-		a.dictLink[s] = -1
-		a.denseIdx[s] = -1
-	}
-	// Failure and dictionary links.
-	for _, s := range order {
-		for _, c := range sortedKeys(nodes[s].kids) {
-			t := nodes[s].kids[c]
-			if s == 0 {
-				a.fail[t] = 0
-			} else {
-				f := a.fail[s]
-				for {
-					if nx, ok := nodes[f].kids[c]; ok {
-						a.fail[t] = nx
-						break
-					}
-					if f == 0 {
-						a.fail[t] = 0
-						break
-					}
-					f = a.fail[f]
-				}
-			}
-			ft := a.fail[t]
-			if a.outEnd[ft] > a.outStart[ft] {
-				a.dictLink[t] = ft
-			} else {
-				a.dictLink[t] = a.dictLink[ft]
-			}
-		}
-	}
-	a.emits = make([]bool, n)
-	for s := range n {
-		a.emits[s] = a.outEnd[s] > a.outStart[s] || a.dictLink[s] >= 0
-	}
-	// Dense rows for shallow states, filled in BFS order so a state's
-	// failure row is complete before it is used.
-	for _, s := range order {
-		if nodes[s].depth > denseDepth {
-			break
-		}
-		a.denseIdx[s] = int32(len(a.dense))
-		var row [256]int32
-		if s != 0 {
-			row = a.dense[a.denseIdx[a.fail[s]]]
-		}
-		for c, t := range nodes[s].kids {
-			row[c] = t
-		}
-		a.dense = append(a.dense, row)
-	}
-	return a
-}
-
-func sortedKeys(m map[byte]int32) []byte {
-	keys := make([]byte, 0, len(m))
-	for c := range m {
-		keys = append(keys, c)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // isFoldInvariant reports whether b has no ASCII letters: then a match of
 // its folded form is a match of b itself and a case-sensitive pattern
 // needs no confirmation.
@@ -368,44 +214,4 @@ func isFoldInvariant(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// next is the transition from s on folded byte c.
-func (a *automaton) next(s int32, c byte) int32 {
-	for {
-		if d := a.denseIdx[s]; d >= 0 {
-			return a.dense[d][c]
-		}
-		lo, hi := a.kidStart[s], a.kidStart[s+1]
-		for i := lo; i < hi; i++ {
-			if k := a.kidKey[i]; k == c {
-				return a.kidNext[i]
-			} else if k > c {
-				break
-			}
-		}
-		s = a.fail[s]
-	}
-}
-
-func (a *automaton) scan(sc *Scratch, data []byte) {
-	s := int32(0)
-	for i, c := range data {
-		s = a.next(s, fold[c])
-		if !a.emits[s] {
-			continue
-		}
-		for o := s; o >= 0; o = a.dictLink[o] {
-			for _, e := range a.entries[a.outStart[o]:a.outEnd[o]] {
-				if sc.mark[e.rule] == sc.gen {
-					continue
-				}
-				if e.exact != nil && !bytes.Equal(data[i+1-len(e.exact):i+1], e.exact) {
-					continue
-				}
-				sc.mark[e.rule] = sc.gen
-				sc.hits = append(sc.hits, e.rule)
-			}
-		}
-	}
 }

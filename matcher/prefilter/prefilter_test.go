@@ -3,6 +3,7 @@ package prefilter
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -24,7 +25,7 @@ func bruteCandidates(nrules int, pats []Pattern, bufs map[string][]byte) []int32
 			continue
 		}
 		if p.Nocase {
-			if bytes.Contains(bytes.ToLower(data), bytes.ToLower(p.Bytes)) {
+			if bytes.Contains(lowerASCII(data), lowerASCII(p.Bytes)) {
 				hit[p.Rule] = true
 			}
 		} else if bytes.Contains(data, p.Bytes) {
@@ -36,6 +37,19 @@ func bruteCandidates(nrules int, pats []Pattern, bufs map[string][]byte) []int32
 		if !has[i] || hit[i] {
 			out = append(out, int32(i))
 		}
+	}
+	return out
+}
+
+// lowerASCII folds ASCII letters only, as nocase does (bytes.ToLower
+// would also turn invalid UTF-8 into U+FFFD).
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
 	}
 	return out
 }
@@ -175,4 +189,146 @@ func TestExceptAndWith(t *testing.T) {
 	if n := testing.AllocsPerRun(50, func() { s.Reset(); p.Scan(s, 0, []byte("abc")); p.CandidatesWith(s, []int32{1, 3}) }); n != 0 {
 		t.Errorf("CandidatesWith allocates %v times", n)
 	}
+}
+
+// plant returns random data of about n bytes over alphabet with some of
+// the patterns copied in, in random case, at random places including the
+// very start and the very end.
+func plant(r *rand.Rand, alphabet string, n int, pats []Pattern) []byte {
+	data := randBytes(r, alphabet, n)
+	for k := r.IntN(4); k > 0 && len(pats) > 0; k-- {
+		b := bytes.Clone(pats[r.IntN(len(pats))].Bytes)
+		for i, c := range b {
+			if r.IntN(2) == 0 && (c|0x20) >= 'a' && (c|0x20) <= 'z' {
+				b[i] = c ^ 0x20
+			}
+		}
+		switch r.IntN(3) {
+		case 0:
+			data = append(b, data...)
+		case 1:
+			data = append(data, b...)
+		default:
+			at := r.IntN(len(data) + 1)
+			data = append(data[:at:at], append(b, data[at:]...)...)
+		}
+	}
+	return data
+}
+
+// TestCandidatesLayers is TestCandidatesProperty with patterns of 1 to 40
+// bytes, so every layer kind and stride is used, and with patterns planted
+// in the buffers (at their ends too) so that most of them occur. It also
+// checks that each kind of layer was built at least once.
+func TestCandidatesLayers(t *testing.T) {
+	const alphabet = "abcAB\x00\xff/.-"
+	buffers := []string{"", "file.data"}
+	var used [numKinds]bool
+	singles := false
+	for seed := range uint64(400) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		nrules := 1 + r.IntN(60)
+		var pats []Pattern
+		for i := range nrules {
+			if r.IntN(8) == 0 {
+				continue
+			}
+			n := 1 + r.IntN(40)
+			if r.IntN(2) == 0 {
+				n = 1 + r.IntN(8)
+			}
+			pats = append(pats, Pattern{Rule: i, Buffer: buffers[r.IntN(len(buffers))], Bytes: randBytes(r, alphabet, n), Nocase: r.IntN(2) == 0})
+		}
+		p := New(nrules, pats)
+		for _, se := range p.search {
+			singles = singles || len(se.single) > 0
+			used[kindPair] = used[kindPair] || se.pair != nil
+			for _, l := range se.wide {
+				used[bits.Len(uint(l.stride))] = true
+			}
+		}
+		s := p.NewScratch()
+		for round := range 4 {
+			bufs := map[string][]byte{}
+			s.Reset()
+			for _, b := range buffers {
+				data := plant(r, alphabet, r.IntN(200), pats)
+				bufs[b] = data
+				p.Scan(s, p.BufferID(b), data)
+			}
+			got := slices.Clone(p.Candidates(s))
+			want := bruteCandidates(nrules, pats, bufs)
+			if !slices.Equal(got, want) {
+				t.Fatalf("seed %d round %d: candidates %v, want %v\npatterns %+v\nbuffers %q", seed, round, got, want, pats, bufs)
+			}
+		}
+	}
+	if !singles {
+		t.Error("no one-byte pattern search was built")
+	}
+	for k, u := range used {
+		if !u {
+			t.Errorf("no layer of kind %d (stride %d) was built", k, kindStride(k))
+		}
+	}
+}
+
+// TestEqualFold compares equalFold and lower8 with the folding table on
+// every byte value at every position of 8- and 11-byte strings.
+func TestEqualFold(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 11} {
+		for pos := range n {
+			for c := range 256 {
+				a := bytes.Repeat([]byte{'Q'}, n)
+				a[pos] = byte(c)
+				lower := bytes.Repeat([]byte{'q'}, n)
+				lower[pos] = fold[c]
+				if !equalFold(a, lower) {
+					t.Fatalf("equalFold(%q, %q) = false", a, lower)
+				}
+				// A byte that folds differently must not compare equal.
+				other := bytes.Clone(lower)
+				other[pos] ^= 0x20
+				if fold[other[pos]] == other[pos] && other[pos] != fold[c] && equalFold(a, other) {
+					t.Fatalf("equalFold(%q, %q) = true", a, other)
+				}
+			}
+		}
+	}
+}
+
+// FuzzCandidates compares the prefilter with the brute-force definition:
+// the first input is split at '|' into patterns (a leading '~' makes one
+// nocase, a leading '@' puts it in a second buffer); the two buffers
+// follow.
+func FuzzCandidates(f *testing.F) {
+	f.Add([]byte("abc|~ABCD|@xyz|~a|\x00\x00\x00\x00\x00"), []byte("xxabcdXX\x00\x00\x00\x00\x00"), []byte("xyz"))
+	f.Add([]byte("~Content-Type: text/html|~<!--|PK\x03\x04|/wp-admin/admin-ajax.php"), []byte("HTTP/1.1 200 OK\r\ncontent-type: TEXT/HTML\r\n\r\n<!-- x -->"), []byte(""))
+	f.Add([]byte("~aaaaaaaaaaaaaaaaaaaaaaaab|aaaaaaaab|~ab|b"), []byte("AAAAAAAAAAAAAAAAAAAAAAAAAB"), []byte("aaaaaaaab"))
+	f.Fuzz(func(t *testing.T, spec, a, b []byte) {
+		var pats []Pattern
+		for i, ps := range bytes.Split(spec, []byte("|")) {
+			pt := Pattern{Rule: i}
+			for len(ps) > 0 && (ps[0] == '~' || ps[0] == '@') {
+				if ps[0] == '~' {
+					pt.Nocase = true
+				} else {
+					pt.Buffer = "b"
+				}
+				ps = ps[1:]
+			}
+			pt.Bytes = ps
+			pats = append(pats, pt)
+		}
+		p := New(len(pats), pats)
+		s := p.NewScratch()
+		s.Reset()
+		p.Scan(s, p.BufferID(""), a)
+		p.Scan(s, p.BufferID("b"), b)
+		got := p.Candidates(s)
+		want := bruteCandidates(len(pats), pats, map[string][]byte{"": a, "b": b})
+		if !slices.Equal(got, want) {
+			t.Fatalf("candidates %v, want %v", got, want)
+		}
+	})
 }

@@ -673,3 +673,32 @@ func testStreamChunksIntact(t *testing.T, every, behind int) {
 	assert.True(t, bytes.Equal(resp, r.stream[0].Bytes()), "response stream differs from what was sent")
 	assert.Equal(t, string(req), r.stream[1].String())
 }
+
+// TestConsumedStreamsHoldNoMemory: once a session's data was inspected
+// and parsed, its streams give their buffers back, so a closed flow that
+// waits for its timeout holds no stream memory (on long captures these
+// flows are most of the table).
+func TestConsumedStreamsHoldNoMemory(t *testing.T) {
+	body := bytes.Repeat([]byte("0123456789abcdef"), 20_000)
+	resp := append([]byte("HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"), body...)
+	data, _ := conversation(t, pcapgen.Options{}, pcapgen.Conversation{
+		Exchanges: []pcapgen.Exchange{{Request: req1, Response: resp}, {Request: req2, Response: resp2}}})
+	e := newEngine(t.Context(), Config{}, HandlerFunc(func(*Packet) {}), "x")
+	rd, err := NewReader(bytes.NewReader(data), "x")
+	require.NoError(t, err)
+	var f Frame
+	peak := 0
+	for rd.Next(&f) == nil {
+		e.packet(&f)
+		peak = max(peak, e.mem)
+	}
+	require.Len(t, e.flows, 1, "the closed flow waits for its timeout")
+	for _, fs := range e.flows {
+		assert.Equal(t, stClosed, fs.state)
+		assert.Zero(t, cap(fs.client.buf)+cap(fs.server.buf))
+	}
+	assert.Greater(t, peak, len(body), "the response was held until ACKed")
+	assert.Zero(t, e.mem)
+	assert.Positive(t, e.bufs.pooled, "its buffer is in the pool for the next flow")
+	e.finish()
+}

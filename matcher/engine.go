@@ -56,6 +56,7 @@ type flowState struct {
 	// lastNum is the number of the flow's latest packet, kept by
 	// parallel.go to order flow expiry across workers.
 	lastNum int
+	pktGate [2]pktGate
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -135,6 +136,8 @@ type scanner struct {
 	// inspects it in place. segs is its one segment.
 	direct *pcaps.StreamChunk
 	segs   []streamSeg
+	// pktRules are the rules with a pattern in the packet bucket.
+	pktRules []*rule
 	// txc and txm are scratch candidate lists of inspectTxs.
 	txc, txm []int32
 	// txPairs is the number of (transaction rule, direction inspected)
@@ -185,6 +188,11 @@ func newScanner(e *Engine, emit func(*Alert)) *scanner {
 		}
 		if r.txToCli {
 			sc.txPairs++
+		}
+	}
+	for _, r := range e.rules {
+		if !r.isTx && r.pfPay && payloadBucket(r) == bucketPacket {
+			sc.pktRules = append(sc.pktRules, r)
 		}
 	}
 	words := (2*len(e.txRules) + 63) / 64
@@ -438,8 +446,10 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	var cands []int32
 	if sc.pfs != nil {
 		sc.pfs.Reset()
-		if !pseudo {
+		if !pseudo && (fs == nil || sc.packetBucketApplies(fs, d, proto, src, dst, sport, dport, toSrv, p.IPVersion != 0)) {
 			sc.e.pf.Scan(sc.pfs, sc.e.pfPacket, p.Payload)
+		}
+		if !pseudo {
 			// Stream rules see a segment that went into the stream
 			// only through the stream: its bytes are scanned there.
 			if !addedToStream {
@@ -578,6 +588,40 @@ func payloadBucket(r *rule) string {
 		return bucketStream
 	}
 	return bucketPacket
+}
+
+// packetBucketApplies reports whether some rule of the packet bucket
+// (payloadBucket) has a header and flow direction matching direction d of
+// the flow: they are the flow's, so the answer is kept per direction (and
+// recomputed if the direction's source changes, as when pcaps reverses a
+// flow picked up midstream). Most such rules are for a few ports or one
+// direction, and the bulk of the bytes (responses) then skips the
+// packet-bucket scan. app-layer http is taken as matched: it may still
+// come.
+func (sc *scanner) packetBucketApplies(fs *flowState, d int, proto uint8, src, dst netip.Addr, sport, dport uint16, toSrv, isIP bool) bool {
+	g := &fs.pktGate[d]
+	if g.known && g.src == src && g.sport == sport {
+		return g.scan
+	}
+	scan := false
+	for _, r := range sc.pktRules {
+		if f := r.flow; f != nil && (f.ToServer && !toSrv || f.ToClient && toSrv) {
+			continue
+		}
+		if sc.headerMatch(r, nil, proto, src, dst, sport, dport, true, isIP) {
+			scan = true
+			break
+		}
+	}
+	*g = pktGate{known: true, src: src, sport: sport, scan: scan}
+	return scan
+}
+
+// pktGate is packetBucketApplies' answer for one direction of a flow.
+type pktGate struct {
+	known, scan bool
+	src         netip.Addr
+	sport       uint16
 }
 
 // inspectStream runs a rule's payload list over the pending stream data of

@@ -1046,7 +1046,7 @@ func (e *Engine) buildPrefilter() {
 	for _, r := range e.rules {
 		if !r.isTx {
 			if len(r.payNeed) > 0 {
-				pats = append(pats, prefilter.Pattern{Rule: r.idx, Buffer: "", Bytes: r.payNeed, Nocase: r.payNeedFold})
+				pats = append(pats, prefilter.Pattern{Rule: r.idx, Buffer: payloadBucket(r), Bytes: r.payNeed, Nocase: r.payNeedFold})
 				r.pfPay = true
 			}
 			continue
@@ -1066,7 +1066,7 @@ func (e *Engine) buildPrefilter() {
 			r.pfTx = true
 		}
 	}
-	e.pfPayload = -1
+	e.pfPayload, e.pfPacket, e.pfNonTCP = -1, -1, -1
 	// Content-less packet rules with address lists (ET's IP reputation
 	// rules: thousands of prefixes each) are pre-selected by address
 	// through an interval table instead of being checked on every packet;
@@ -1094,8 +1094,15 @@ func (e *Engine) buildPrefilter() {
 	e.pf = prefilter.NewExcept(len(e.rules), pats, func(i int) bool { return inTable[i] })
 	wg.Wait()
 	for id, name := range e.pf.Buffers() {
-		if name == "" {
+		switch name {
+		case bucketStream:
 			e.pfPayload = id
+			continue
+		case bucketPacket:
+			e.pfPacket = id
+			continue
+		case bucketNonTCP:
+			e.pfNonTCP = id
 			continue
 		}
 		b, _ := http1.LookupBuffer(name)

@@ -35,12 +35,9 @@ import (
 //
 // What differs: the flow table cap and the stream memcap are divided
 // between the shards, so when a cap is reached the flow or segment that
-// gives way can differ; an expired flow behind a flow of another shard
-// that is idle but not expired ends at once, where the single engine's
-// expiry walk, which stops at the first flow still alive, ends it later;
-// a flow whose packets arrive under different outer addresses (inside
-// and outside a tunnel) or an ICMP error that is fragmented or tunnelled
-// can be split between shards.
+// gives way can differ; a flow whose packets arrive under different outer
+// addresses (inside and outside a tunnel) or an ICMP error that is
+// fragmented or tunnelled can be split between shards.
 
 // Phase tells a sharded run's handler when a HandlePacket call happens
 // relative to the frame being processed (Shard.Phase), which is what is

@@ -271,6 +271,17 @@ func stressCapture(t *testing.T) []byte {
 				c.AddRaw(f)
 			}
 		}
+		if i == 36 {
+			// Short timeouts behind long ones: the UDP flows of i 21..35
+			// (30 s) end at the next packet although the TCP sessions
+			// before them (600 s) live on; a query on one of them then
+			// starts a new flow, whose answer makes it established.
+			c.Advance(100 * time.Second)
+			q := netip.AddrPortFrom(netip.AddrFrom4([4]byte{192, 168, 1, 10 + 26}), 30000+26)
+			must(c.AddUDP(q, dns, []byte("query after timeout")))
+			must(c.AddUDP(dns, q, []byte("answer")))
+			must(c.AddUDP(q, dns, []byte("query again")))
+		}
 		if i == 20 {
 			// Past every timeout: flows of all shards expire at the
 			// same packet.

@@ -1062,7 +1062,7 @@ func (e *Engine) buildPrefilter() {
 			}
 		}
 		if best != nil {
-			pats = append(pats, prefilter.Pattern{Rule: r.idx, Buffer: best.name, Bytes: best.need, Nocase: best.needFold})
+			pats = append(pats, prefilter.Pattern{Rule: r.idx, Buffer: txBucket(best.name), Bytes: best.need, Nocase: best.needFold})
 			r.pfTx = true
 		}
 	}
@@ -1105,8 +1105,10 @@ func (e *Engine) buildPrefilter() {
 			e.pfNonTCP = id
 			continue
 		}
-		b, _ := http1.LookupBuffer(name)
-		e.pfBufs = append(e.pfBufs, pfBuf{id: id, name: name, buf: b})
+		for _, name := range bucketBuffers(name) {
+			b, _ := http1.LookupBuffer(name)
+			e.pfBufs = append(e.pfBufs, pfBuf{id: id, name: name, buf: b})
+		}
 	}
 	// Group the transaction rules with a pattern by direction and needed
 	// progress: a rule that is not a candidate when its buffers are final

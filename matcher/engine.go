@@ -138,6 +138,8 @@ type scanner struct {
 	segs   []streamSeg
 	// pktRules are the rules with a pattern in the packet bucket.
 	pktRules []*rule
+	// scanned lists the buffers of one inspectTxs prefilter pass.
+	scanned []scannedBuf
 	// txc and txm are scratch candidate lists of inspectTxs.
 	txc, txm []int32
 	// txPairs is the number of (transaction rule, direction inspected)
@@ -570,6 +572,32 @@ const (
 	bucketNonTCP = "\x00non-tcp"
 )
 
+// bucketBody holds the patterns of file.data, http.request_body and
+// http.response_body: a message's body is all three (http1 returns the
+// same bytes), so one automaton scans it once instead of three times.
+// Scanning a body for another body buffer's patterns only adds
+// candidates.
+const bucketBody = "\x00body"
+
+// txBucket is the prefilter buffer of a transaction rule's pattern in
+// HTTP buffer name.
+func txBucket(name string) string {
+	switch name {
+	case "file.data", "http.request_body", "http.response_body":
+		return bucketBody
+	}
+	return name
+}
+
+// bucketBuffers lists the HTTP buffers whose data a prefilter buffer is
+// scanned over.
+func bucketBuffers(bucket string) []string {
+	if bucket == bucketBody {
+		return []string{"file.data", "http.request_body", "http.response_body"}
+	}
+	return []string{bucket}
+}
+
 // payloadBucket is the prefilter buffer a payload rule's pattern goes in,
 // by the data the rule can inspect. Rules that may inspect a TCP stream
 // (the isStreamRule test of inspectDir, less the packet's protocol) go in
@@ -680,14 +708,16 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 				old := ts.pfScanned[d]
 				more := cache && ts.pfValid[d] && final&old == old
 				sc.pfs.Reset()
+				sc.scanned = sc.scanned[:0]
 				for i, b := range sc.e.pfBufs {
 					if cache && final&(1<<i) == 0 || more && old&(1<<i) != 0 || i < 64 && sc.pfDir[d]&(1<<i) == 0 {
 						continue
 					}
-					if data, ok := txBuffer(ts.tx, b.buf, bufDir(b.buf, toSrv)); ok {
+					if data, ok := txBuffer(ts.tx, b.buf, bufDir(b.buf, toSrv)); ok && sc.firstScan(b.id, data) {
 						sc.e.pf.Scan(sc.pfs, b.id, data)
 					}
 				}
+				clear(sc.scanned) // hold no transaction's memory
 				found := sc.txc[:0]
 				for _, c := range sc.e.pf.Candidates(sc.pfs) {
 					if sc.e.rules[c].isTx {
@@ -815,6 +845,24 @@ func (ts *txState) setDone(i int, toSrv bool) {
 		ts.done[b/64] |= 1 << (b % 64)
 		ts.pending--
 	}
+}
+
+// firstScan reports whether data has not been scanned for prefilter
+// buffer id yet in this pass, and records it: the buffers of one bucket
+// (bucketBody) are often the same bytes.
+func (sc *scanner) firstScan(id int, data []byte) bool {
+	for _, s := range sc.scanned {
+		if s.id == id && len(s.data) == len(data) && (len(data) == 0 || &s.data[0] == &data[0]) {
+			return false
+		}
+	}
+	sc.scanned = append(sc.scanned, scannedBuf{id, data})
+	return true
+}
+
+type scannedBuf struct {
+	id   int
+	data []byte
 }
 
 // sweepGroup marks the rules of group k of direction d (Engine.txGroups)

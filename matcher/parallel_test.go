@@ -211,6 +211,28 @@ func ipv4Fragments(src, dst netip.AddrPort, id uint16, payload []byte) [][]byte 
 	return frames
 }
 
+// ipInIP wraps the IPv4 packet of an Ethernet frame (as ipv4Fragments
+// makes) in an outer IPv4 header from src to dst (protocol 4).
+func ipInIP(frame []byte, src, dst netip.Addr) []byte {
+	inner := frame[14:]
+	ip := make([]byte, 20, 20+len(inner))
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(inner)))
+	ip[8], ip[9] = 64, 4
+	a, b := src.As4(), dst.As4()
+	copy(ip[12:], a[:])
+	copy(ip[16:], b[:])
+	var sum uint32
+	for i := 0; i < 20; i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(ip[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
+	return append(append(append([]byte(nil), frame[:14]...), ip...), inner...)
+}
+
 // stressCapture interleaves what a sharded run must put back in order.
 func stressCapture(t *testing.T) []byte {
 	t.Helper()
@@ -265,6 +287,14 @@ func stressCapture(t *testing.T) []byte {
 			binary.BigEndian.PutUint16(quoted[20:], 1)
 			must(c.AddICMP(router, q.Addr(), 3, 3, append([]byte{0, 0, 0, 0}, quoted...)))
 			must(c.AddEchoRequest(router, q.Addr(), 7, 1, []byte("ping")))
+		}
+		if i%8 == 3 {
+			// A datagram tunnelled IP in IP between two routers: the
+			// inner flow goes with the outer addresses' shard.
+			in := netip.AddrPortFrom(netip.AddrFrom4([4]byte{172, 20, 0, byte(i)}), 7001)
+			for _, f := range ipv4Fragments(in, netip.MustParseAddrPort("198.51.100.99:9999"), uint16(1000+i), []byte("FRAGMENTED-PAYLOAD")) {
+				c.AddRaw(ipInIP(f, netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), netip.MustParseAddr("203.0.113.250")))
+			}
 		}
 		if i%7 == 2 {
 			for _, f := range ipv4Fragments(netip.AddrPortFrom(cl.Addr(), 7000), netip.MustParseAddrPort("198.51.100.99:9999"), uint16(i), []byte("a FRAGMENTED-PAYLOAD for reassembly")) {

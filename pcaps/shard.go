@@ -89,11 +89,15 @@ func (s *Shard) Phase() Phase { return s.phase }
 
 // Batching: a batch holds up to batchFrames frames or about batchBytes of
 // frame data; batchesPerShard bound those in flight, and so the memory the
-// reader can run ahead with (n*4+2 batches: 10 MiB for 2 shards) and how
+// reader can run ahead with (n*4+2 batches, at most 34: 10 MiB for 2 shards) and how
 // far the fastest shard can get ahead of the slowest. Large batches keep
 // the hand-offs between goroutines (a wake-up each) rare: on a busy
 // machine a wake-up can take milliseconds.
 const (
+	// MaxShards caps ProcessSharded's n: every shard looks at every frame
+	// (as a tick at least), so shards beyond the cores only add work.
+	MaxShards = 64
+
 	batchFrames     = 1024
 	batchBytes      = 1 << 20
 	batchesPerShard = 4
@@ -188,15 +192,13 @@ func (r *shardRun) release(b *batch) {
 }
 
 // ProcessSharded is Process with the capture's flows spread over n shards
-// processed concurrently (see above); newHandler makes the handler of each
-// shard. It returns once every shard has finished, with the run's Stats
+// (at most MaxShards) processed concurrently (see above); newHandler makes
+// the handler of each shard. It returns once every shard has finished, with the run's Stats
 // (the sum over the shards). Each shard's handler sees its packets in
 // capture order; putting the handlers' output back in one order is the
 // caller's job (Shard.Phase, Packet.Num and Flow.ID tell how).
 func ProcessSharded(ctx context.Context, r io.Reader, name string, cfg Config, n int, newHandler func(s *Shard) ShardHandler) (Stats, error) {
-	if n < 1 {
-		n = 1
-	}
+	n = min(max(n, 1), MaxShards)
 	rd, err := NewReader(r, name)
 	if err != nil {
 		return Stats{}, err
@@ -204,7 +206,8 @@ func ProcessSharded(ctx context.Context, r io.Reader, name string, cfg Config, n
 	if !KnownLinkType(rd.LinkType()) {
 		return Stats{}, &Error{File: name, Packet: 0, Err: fmt.Errorf("%w %d", errUnknownLink, rd.LinkType())}
 	}
-	run := &shardRun{n: n, free: make(chan *batch, n*batchesPerShard+2)}
+	// At most 34 batches (34 MiB) in flight whatever n.
+	run := &shardRun{n: n, free: make(chan *batch, min(n*batchesPerShard, 32)+2)}
 	scfg := cfg
 	// The caps are the run's: each shard gets its share.
 	if scfg.StreamMemcap <= 0 {

@@ -88,11 +88,11 @@ func (s *Shard) Index() int { return s.idx }
 func (s *Shard) Phase() Phase { return s.phase }
 
 // Batching: a batch holds up to batchFrames frames or about batchBytes of
-// frame data; batchesPerShard bound those in flight, and so the memory the
-// reader can run ahead with (n*4+2 batches, at most 34: 10 MiB for 2 shards) and how
-// far the fastest shard can get ahead of the slowest. Large batches keep
-// the hand-offs between goroutines (a wake-up each) rare: on a busy
-// machine a wake-up can take milliseconds.
+// frame data; batchesPerShard bound those in flight (n*4+2 batches, at
+// most 34: 10 MiB for 2 shards), so the memory the reader can run ahead
+// with and how far the fastest shard can get ahead of the slowest. Large
+// batches keep the hand-offs between goroutines (a wake-up each) rare: on
+// a busy machine a wake-up can take milliseconds.
 const (
 	// MaxShards caps ProcessSharded's n: every shard looks at every frame
 	// (as a tick at least), so shards beyond the cores only add work.

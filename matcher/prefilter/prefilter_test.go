@@ -225,6 +225,8 @@ func TestCandidatesLayers(t *testing.T) {
 	buffers := []string{"", "file.data"}
 	var used [numKinds]bool
 	singles := false
+	passes := map[string]bool{} // the combined passes of scan
+
 	for seed := range uint64(400) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		nrules := 1 + r.IntN(60)
@@ -245,6 +247,9 @@ func TestCandidatesLayers(t *testing.T) {
 			used[kindPair] = used[kindPair] || se.pair != nil
 			for _, l := range se.wide {
 				used[bits.Len(uint(l.stride))] = true
+			}
+			if se.pair != nil && len(se.wide) > 0 {
+				passes[fmt.Sprint("pair+wide", se.wide[0].stride)] = true
 			}
 		}
 		s := p.NewScratch()
@@ -269,6 +274,11 @@ func TestCandidatesLayers(t *testing.T) {
 	for k, u := range used {
 		if !u {
 			t.Errorf("no layer of kind %d (stride %d) was built", k, kindStride(k))
+		}
+	}
+	for _, pass := range []string{"pair+wide2", "pair+wide4"} {
+		if !passes[pass] {
+			t.Errorf("no searcher had %s", pass)
 		}
 	}
 }

@@ -689,6 +689,10 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 	// make every rule ready, so they scan whatever there is.
 	cache := !pseudo && len(sc.e.pfBufs) <= 64
 	for _, ts := range fs.txs {
+		if sc.prof != nil {
+			// The prefilter work below is no rule's.
+			sc.profStart(nil)
+		}
 		pr := ts.tx.Progress()
 		cands := ts.pfCands[d]
 		if sc.pfs != nil {

@@ -118,6 +118,10 @@ type scratch struct {
 	// the answer is often the same occurrence further on (find).
 	found [maxFound]foundMemo
 	gen   uint32
+	// runes is the list's buffer widened byte-for-rune for backtracking
+	// pcre (pcreFind), converted once per list when runesGen is gen.
+	runes    []rune
+	runesGen uint32
 }
 
 // maxFound bounds the content steps per list whose searches are
@@ -149,6 +153,7 @@ func (s *scratch) inspectList(ops []op, buf []byte, streamOff int) bool {
 	if s.gen == 0 {
 		// Wrapped: old entries must not pass for current ones.
 		s.found = [maxFound]foundMemo{}
+		s.runesGen = 0
 		s.gen = 1
 	}
 	if len(ops) == 0 {
@@ -298,7 +303,7 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 		}
 		from := base
 		for {
-			ms, me, ok := o.re.find(buf, base, from)
+			ms, me, ok := s.pcreFind(o.re, buf, base, from)
 			if o.re.negated {
 				if ok {
 					return inspNoMatch
@@ -410,6 +415,30 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 		return next(end)
 	}
 	return inspNoMatch
+}
+
+// pcreFind is pcreProg.find with the byte-for-rune copy of the buffer
+// that a backtracking pattern runs over made once per inspected list
+// rather than on every call: a relative pcre is tried after each
+// occurrence of the content before it, and each try copied the rest of
+// the buffer (ET 2025185 over a response body). The subject is still
+// buf[base:], so anchors mean the same.
+func (s *scratch) pcreFind(p *pcreProg, buf []byte, base, from int) (int, int, bool) {
+	if p.re2 != nil || p.bt == nil {
+		return p.find(buf, base, from)
+	}
+	if s.runesGen != s.gen {
+		s.runes = s.runes[:0]
+		for _, c := range buf {
+			s.runes = append(s.runes, rune(c))
+		}
+		s.runesGen = s.gen
+	}
+	m, err := p.bt.FindRunesMatchStartingAt(s.runes[base:], from-base)
+	if err != nil || m == nil {
+		return 0, 0, false
+	}
+	return base + m.Index, base + m.Index + m.Length, true
 }
 
 // find returns the first occurrence of step i's pattern in buf[start:depth]

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/sigtool/sigtool/pcaps"
@@ -9,7 +10,7 @@ import (
 )
 
 // payloadOps compiles the options of one rule and returns its payload list.
-func payloadOps(t *testing.T, opts string) []op {
+func payloadOps(t testing.TB, opts string) []op {
 	t.Helper()
 	r, err := sigparse.ParseRule(`alert tcp any any -> any any (`+opts+` sid:1;)`, sigparse.Options{Dialect: sigparse.DialectSuricata})
 	if err != nil {
@@ -330,5 +331,35 @@ func TestFindMemo(t *testing.T) {
 				t.Fatalf("find(%q in %q[%d:%d]) = %d, want %d", o.pat, buf, start, depth, got, want)
 			}
 		}
+	}
+}
+
+// spectreOps is ET 2025185's file.data list: a backtracking pcre (named
+// backreference) tried after every "<" ... ".length" pair of a script.
+const spectreOps = `content:"<script"; nocase; content:"<"; distance:0; content:".length"; distance:0; nocase; pcre:"/^\s*?\)\s*?\{\s*(?P<var>[^\s]+)\s*=[^\x5b]+?\x5b\s*(?P=var)\s*?\|\s*?0\s*?\]\s*?\x3b\s*?/Rsi"; content:"^="; distance:0;`
+
+func spectreBody() []byte {
+	return []byte("<html><script>" + strings.Repeat("var a = <b.length); x = y; ", 4000) + "</script>")
+}
+
+// TestPCREBacktrackNoCopy: a backtracking pcre tried many times over one
+// buffer must not copy the buffer on each try (it did: 3,000 copies of a
+// 100 kB body, 800 MB, per inspection).
+func TestPCREBacktrackNoCopy(t *testing.T) {
+	ops, buf := payloadOps(t, spectreOps), spectreBody()
+	var s scratch
+	s.inspectList(ops, buf, 0) // sizes the scratch
+	if n := testing.AllocsPerRun(3, func() { s.inspectList(ops, buf, 0) }); n != 0 {
+		t.Errorf("%v allocations per inspection, want 0", n)
+	}
+}
+
+func BenchmarkInspectSpectre(b *testing.B) {
+	ops, buf := payloadOps(b, spectreOps), spectreBody()
+	var s scratch
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.inspectList(ops, buf, 0)
 	}
 }

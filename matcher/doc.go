@@ -12,7 +12,9 @@
 // pcaps.Flow.UserData, and a scratch area reused for every packet keeps the
 // per-packet path free of allocations when nothing alerts. Alerts are
 // handed to the emit callback in capture order; an Alert and its slices
-// belong to the callee.
+// belong to the callee. ScanParallel (parallel.go) runs one scanner per
+// shard of the capture's flows and calls emit from the caller's goroutine,
+// in the same order with the same alerts.
 //
 // The files: api.go (public types), compile.go (rules to programs),
 // header.go (addresses, ports, variables), inspect.go (Suricata's content

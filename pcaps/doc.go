@@ -10,6 +10,9 @@
 // all its state (flow table, reassembly buffers) in a value of its own, so
 // several captures may be processed concurrently; the Handler is called
 // from that goroutine only, in capture order. There is no package state.
+// ProcessSharded (shard.go) spreads one capture's flows over several
+// engines on goroutines of their own, one ShardHandler each, called from
+// its shard's goroutine only.
 //
 // Memory is bounded independently of the capture's size: the flow table by
 // Config.MaxFlows and flow timeouts, stream data by the reassembly depth and

@@ -21,5 +21,6 @@
 // inspection over byte views), pcre.go (RE2 or backtracking pcre),
 // pktkw.go (flags, itype, icode), engine.go (the pcaps.Handler: stream,
 // packet and transaction inspection, flowbits, thresholds,
-// packet-alert-max).
+// packet-alert-max), parallel.go (workers per capture and the ordered
+// merge of their alerts).
 package matcher

@@ -342,3 +342,31 @@ func FuzzCandidates(f *testing.F) {
 		}
 	})
 }
+
+// TestSingles covers both ways one-byte patterns are searched: the table
+// pass (short buffers, or many patterns) and bytes.IndexByte (long
+// buffers, few patterns), with the byte at the very end.
+func TestSingles(t *testing.T) {
+	few := []Pattern{{Rule: 0, Bytes: []byte("a"), Nocase: true}, {Rule: 1, Bytes: []byte("B")}, {Rule: 2, Bytes: []byte("\x00")}}
+	var many []Pattern
+	for i := range 10 {
+		many = append(many, Pattern{Rule: i, Bytes: []byte{'0' + byte(i)}})
+	}
+	for _, pats := range [][]Pattern{few, many} {
+		p := New(len(pats), pats)
+		s := p.NewScratch()
+		for _, n := range []int{1, 10, 300, 1000} {
+			for _, pt := range pats {
+				for _, c := range []byte{pt.Bytes[0], pt.Bytes[0] ^ 0x20} {
+					data := append(bytes.Repeat([]byte{'x'}, n-1), c)
+					s.Reset()
+					p.Scan(s, 0, data)
+					got := p.Candidates(s)
+					if want := bruteCandidates(len(pats), pats, map[string][]byte{"": data}); !slices.Equal(got, want) {
+						t.Errorf("%d bytes ending in %q: %v, want %v", n, c, got, want)
+					}
+				}
+			}
+		}
+	}
+}

@@ -33,7 +33,8 @@ type searcher struct {
 	rules  []int32 // rules of pats[i]: rules[pats[i].r0:pats[i].r1]
 	arena  []byte  // pattern bytes: lower-cased when nocase, as given otherwise
 	single []single
-	pair   *layer // direct pair bitmap; nil when no pattern uses it
+	isOne  *[256]bool // bytes that are (a case of) a one-byte pattern
+	pair   *layer     // direct pair bitmap; nil when no pattern uses it
 	wide   []*layer
 }
 
@@ -256,6 +257,11 @@ func (s *searcher) assign() {
 				sg.alt, sg.hasAlt = b[0]-'a'+'A', true
 			}
 			s.single = append(s.single, sg)
+			if s.isOne == nil {
+				s.isOne = new([256]bool)
+			}
+			s.isOne[sg.b] = true
+			s.isOne[sg.alt] = s.isOne[sg.alt] || sg.hasAlt
 			continue
 		}
 		ch[i] = choices(b, pt.nocase, df)
@@ -473,15 +479,8 @@ func windowRarity(b []byte, either bool) float64 {
 
 // scan marks the rules of every pattern that occurs in data.
 func (s *searcher) scan(sc *Scratch, data []byte) {
-	for i := range s.single {
-		sg := &s.single[i]
-		pt := &s.pats[sg.pat]
-		if sc.pmark[pt.id] == sc.gen {
-			continue
-		}
-		if bytes.IndexByte(data, sg.b) >= 0 || sg.hasAlt && bytes.IndexByte(data, sg.alt) >= 0 {
-			s.found(sc, pt)
-		}
+	if len(s.single) > 0 {
+		s.scanSingles(sc, data)
 	}
 	wide := s.wide
 	if s.pair != nil && len(wide) > 0 && wide[0].stride == 2 {
@@ -495,6 +494,45 @@ func (s *searcher) scan(sc *Scratch, data []byte) {
 			break
 		}
 		s.scanWide(sc, data, l)
+	}
+}
+
+// scanSingles finds the one-byte patterns: with bytes.IndexByte
+// (vectorised) per byte in long buffers, or by one pass with a table when
+// the buffer is short or the bytes many (http.host has the ten digits),
+// where the calls would cost more than the bytes.
+func (s *searcher) scanSingles(sc *Scratch, data []byte) {
+	if len(data) >= 256 && len(s.single) <= 4 {
+		for i := range s.single {
+			sg := &s.single[i]
+			pt := &s.pats[sg.pat]
+			if sc.pmark[pt.id] != sc.gen && (bytes.IndexByte(data, sg.b) >= 0 || sg.hasAlt && bytes.IndexByte(data, sg.alt) >= 0) {
+				s.found(sc, pt)
+			}
+		}
+		return
+	}
+	left := 0
+	for i := range s.single {
+		if sc.pmark[s.pats[s.single[i].pat].id] != sc.gen {
+			left++
+		}
+	}
+	for _, c := range data {
+		if left == 0 {
+			return
+		}
+		if !s.isOne[c] {
+			continue
+		}
+		for i := range s.single {
+			sg := &s.single[i]
+			pt := &s.pats[sg.pat]
+			if (sg.b == c || sg.hasAlt && sg.alt == c) && sc.pmark[pt.id] != sc.gen {
+				s.found(sc, pt)
+				left--
+			}
+		}
 	}
 }
 

@@ -139,7 +139,7 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	outFile := fs.String("o", "", "write the output to this file instead of stdout")
 	verbose := fs.Bool("v", false, "list every rule not evaluated (a long list is otherwise grouped by keyword)")
 	profile := fs.Int("profile", 0, "rule profiling: print the N costliest rules (checks, matches, alerts, time) to stderr after the run; 0 is off")
-	jobs := fs.Int("jobs", runtime.NumCPU(), "scan with N goroutines: captures in parallel, and a capture's flows spread over workers; output is the same for every N")
+	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "scan with N workers (by default one per core, GOMAXPROCS): captures in parallel and a capture's flows spread over workers; the output is the same for every N")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}

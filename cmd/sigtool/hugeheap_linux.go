@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"syscall"
 )
@@ -25,13 +26,30 @@ const hugeHeapBytes = 1 << 30
 // It reserves a large span, marks it MADV_HUGEPAGE and frees it: the
 // runtime hands out the lowest free addresses first, so the heap grows
 // into the marked range (untouched until then, so it costs no memory).
-// GODEBUG=disablethp=1 turns it off as it does for the runtime.
+// GODEBUG=disablethp=1 turns it off as it does for the runtime. Call it
+// before the program has allocated much (see freshHeap).
 func hugeHeap() {
-	if !thpOnRequest() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if !thpOnRequest() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") || !freshHeap() {
 		return
 	}
 	markHuge()
 	runtime.GC() // frees the span for the heap to grow into
+}
+
+// freshHeap reports whether the heap has never freed memory (no GC cycle
+// yet, no free pages): a large allocation is then new memory from the OS,
+// which the runtime does not zero. On a used heap it could start over
+// freed pages and be zeroed whole, touching the full gigabyte; hugeHeap
+// then does nothing, which also makes it run at most once per process.
+func freshHeap() bool {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	for _, x := range s {
+		if x.Value.Kind() != metrics.KindUint64 || x.Value.Uint64() != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func markHuge() {

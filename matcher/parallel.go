@@ -33,8 +33,9 @@ func (e *Engine) ScanFileParallel(ctx context.Context, path string, n int, emit 
 }
 
 // ScanParallel is Scan with the capture's flows spread over n workers
-// (goroutines, at most pcaps.MaxShards); n <= 1 is Scan. The alerts, their order and the Stats are
-// the same as Scan's; emit is called from the calling goroutine.
+// (goroutines, at most pcaps.MaxShards); n <= 1 is Scan. The alerts, their
+// order and the Stats are the same as Scan's; emit is called from the
+// calling goroutine.
 func (e *Engine) ScanParallel(ctx context.Context, r io.Reader, name string, n int, emit func(*Alert)) (Stats, error) {
 	if n <= 1 {
 		return e.Scan(ctx, r, name, emit)

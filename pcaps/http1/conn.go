@@ -33,6 +33,7 @@ type side struct {
 	hdrBytes  int   // header block bytes so far (for MaxHeaderBytes)
 	overflow  bool  // current line exceeded the limit; rest of it dropped
 	chunked   bool
+	bodyCap   int // capacity to reserve for a Content-Length body when its first bytes arrive
 	encoding  contentCoding
 	wire      []byte   // compressed response body awaiting inflation
 	held      []byte   // client data held while a CONNECT awaits its response
@@ -769,7 +770,7 @@ func (c *Conn) requestHeadersDone(s *side) {
 		s.remaining = n
 		s.ph = phBodyCL
 		if s.encoding.identity() {
-			tx.reqBody = make([]byte, 0, bodyHint(n, c.cfg.RequestBodyLimit))
+			s.bodyCap = bodyHint(n, c.cfg.RequestBodyLimit)
 		}
 	default:
 		c.endBody(s)
@@ -869,7 +870,7 @@ func (c *Conn) responseHeadersDone(s *side) {
 		s.remaining = n
 		s.ph = phBodyCL
 		if s.encoding.identity() {
-			tx.respBody = make([]byte, 0, bodyHint(n, c.cfg.ResponseBodyLimit))
+			s.bodyCap = bodyHint(n, c.cfg.ResponseBodyLimit)
 		}
 	default:
 		s.ph = phBodyClose
@@ -1021,6 +1022,7 @@ func (c *Conn) bodyData(s *side, b []byte, toServer bool) {
 			s.wire, tx.flags = appendCapped(s.wire, b, c.cfg.DecompressLimit, tx.flags)
 			return
 		}
+		tx.reqBody = s.reserveBody(tx.reqBody, len(b))
 		tx.reqBody, tx.flags = appendCapped(tx.reqBody, b, c.cfg.RequestBodyLimit, tx.flags)
 		return
 	}
@@ -1032,7 +1034,20 @@ func (c *Conn) bodyData(s *side, b []byte, toServer bool) {
 		return
 	}
 	tx.respBodyLen += int64(len(b))
+	tx.respBody = s.reserveBody(tx.respBody, len(b))
 	tx.respBody, tx.flags = appendCapped(tx.respBody, b, c.cfg.ResponseBodyLimit, tx.flags)
+}
+
+// reserveBody gives an empty body the capacity its Content-Length asks for
+// when its first n bytes arrive, so a body arriving in pieces is not copied
+// at each one. When the first piece already fills that capacity the append
+// allocates it instead: the runtime then copies without clearing first.
+func (s *side) reserveBody(body []byte, n int) []byte {
+	if s.bodyCap > 0 && body == nil && n < s.bodyCap {
+		body = make([]byte, 0, s.bodyCap)
+	}
+	s.bodyCap = 0
+	return body
 }
 
 // appendGrow appends b to dst, starting with room for hint bytes so a
@@ -1056,6 +1071,7 @@ func appendCapped(dst, b []byte, limit int, f Flags) ([]byte, Flags) {
 func (c *Conn) endBody(s *side) {
 	tx := s.tx
 	s.chunked = false
+	s.bodyCap = 0
 	s.remaining = 0
 	s.line = s.line[:0]
 	s.ph = phIdle

@@ -40,12 +40,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	out := fs.String("o", "mix.pcap", "output file; with -files N, N files named after it (mix-1.pcap, ...)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed and size give the same bytes")
 	files := fs.Int("files", 1, "number of captures to cut the traffic into")
+	ackEvery := fs.Int("ackevery", 0, "receivers ACK every N segments (2: delayed ACKs, as real hosts); 0: once per message, the default mix")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
 		fmt.Fprintf(stderr, "gen: -size: %v\n", err)
+		return 2
+	}
+	if *ackEvery < 0 {
+		fmt.Fprintf(stderr, "gen: -ackevery %d: want 0 or more\n", *ackEvery)
 		return 2
 	}
 	if *files < 1 || *files > 64 {
@@ -56,7 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	for i, name := range names {
 		// Each file gets its own stream of the seed so files are
 		// independent and the split does not change their content.
-		st, err := writeFile(ctx, name, *seed+uint64(i)*0x9e3779b97f4a7c15, size/int64(*files))
+		st, err := writeFile(ctx, name, *seed+uint64(i)*0x9e3779b97f4a7c15, size/int64(*files), mix.Options{AckEvery: *ackEvery})
 		if err != nil {
 			fmt.Fprintf(stderr, "gen: %v\n", err)
 			return 1
@@ -101,12 +106,12 @@ func parseSize(s string) (int64, error) {
 }
 
 // writeFile writes a capture of about size bytes to name.
-func writeFile(ctx context.Context, name string, seed uint64, size int64) (mix.Stats, error) {
+func writeFile(ctx context.Context, name string, seed uint64, size int64, opts mix.Options) (mix.Stats, error) {
 	f, err := os.Create(name)
 	if err != nil {
 		return mix.Stats{}, err
 	}
-	st, err := mix.Write(ctx, f, seed, size)
+	st, err := mix.WriteWith(ctx, f, seed, size, opts)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

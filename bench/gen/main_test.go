@@ -92,3 +92,29 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("got %d HTTP transactions and %d flows, want a mix with at least 5 and 20", st.HTTPTransactions, len(h.flows))
 	}
 }
+
+// TestAckEvery: -ackevery 2 adds the receivers' ACKs to the same sessions:
+// more packets, the same HTTP transactions (at this seed and size the
+// same sessions fit).
+func TestAckEvery(t *testing.T) {
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	stats := map[string]pcaps.Stats{}
+	for _, a := range []string{"0", "2"} {
+		out := filepath.Join(dir, "ack"+a+".pcap")
+		if code := run(context.Background(), []string{"-size", "1MB", "-ackevery", a, "-o", out}, &stderr); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, stderr.String())
+		}
+		st, err := pcaps.ProcessFile(context.Background(), out, pcaps.Config{}, pcaps.HandlerFunc(func(*pcaps.Packet) {}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats[a] = st
+	}
+	if stats["2"].Packets <= stats["0"].Packets || stats["2"].HTTPTransactions != stats["0"].HTTPTransactions {
+		t.Errorf("-ackevery 2: %d packets, %d HTTP transactions; default: %d, %d", stats["2"].Packets, stats["2"].HTTPTransactions, stats["0"].Packets, stats["0"].HTTPTransactions)
+	}
+	if code := run(context.Background(), []string{"-ackevery", "-1"}, &stderr); code != 2 {
+		t.Errorf("-ackevery -1: exit %d, want 2", code)
+	}
+}

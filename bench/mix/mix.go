@@ -31,6 +31,18 @@ type Generator struct {
 	bin     []byte   // random binary bodies are cut from
 	flows   int      // sessions made so far
 	port    uint16
+	opts    Options
+}
+
+// Options change how sessions are written; the zero value is the default
+// mix. The same seed, size and options give the same bytes.
+type Options struct {
+	// AckEvery, when positive, makes the receiver of a TCP message
+	// acknowledge it every AckEvery segments, as real receivers do (2:
+	// delayed ACKs), instead of once when the whole message has arrived.
+	// Data then waits less for its ACK, so an IDS inspects it in more,
+	// smaller stream chunks and holds less of it.
+	AckEvery int
 }
 
 // New returns a generator seeded with seed.
@@ -203,6 +215,7 @@ func (g *Generator) httpSession(c *pcapgen.Capture, cl, srv netip.Addr, host str
 		Exchanges: ex,
 		ClientISN: g.r.Uint32() | 1,
 		ServerISN: g.r.Uint32() | 1,
+		AckEvery:  g.opts.AckEvery,
 	})
 	return err
 }
@@ -310,6 +323,7 @@ func (g *Generator) tlsSession(c *pcapgen.Capture, cl, srv netip.Addr, host stri
 		Exchanges: ex,
 		ClientISN: g.r.Uint32() | 1,
 		ServerISN: g.r.Uint32() | 1,
+		AckEvery:  g.opts.AckEvery,
 	})
 	return err
 }
@@ -331,6 +345,7 @@ func (g *Generator) otherTCP(c *pcapgen.Capture, cl, srv netip.Addr) error {
 		Exchanges: ex,
 		ClientISN: g.r.Uint32() | 1,
 		ServerISN: g.r.Uint32() | 1,
+		AckEvery:  g.opts.AckEvery,
 	})
 	return err
 }

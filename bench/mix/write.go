@@ -26,7 +26,13 @@ func (g *Generator) Flows() int { return g.flows }
 // seeded with seed to w, stopping after the session batch that brings it to
 // at least size bytes.
 func Write(ctx context.Context, w io.Writer, seed uint64, size int64) (Stats, error) {
+	return WriteWith(ctx, w, seed, size, Options{})
+}
+
+// WriteWith is Write with options.
+func WriteWith(ctx context.Context, w io.Writer, seed uint64, size int64, opts Options) (Stats, error) {
 	g := New(seed)
+	g.opts = opts
 	bw := bufio.NewWriterSize(w, 1<<20)
 	cw := &countWriter{w: bw}
 	pw := pcapgo.NewWriter(cw)

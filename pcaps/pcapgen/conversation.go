@@ -46,6 +46,12 @@ type Conversation struct {
 	// CorruptChecksum, when positive, writes a bad TCP checksum on that
 	// packet of the conversation (1 = the first packet it adds).
 	CorruptChecksum int
+	// AckEvery, when positive, has the receiver of a message acknowledge
+	// what arrived so far after every AckEvery data segments (2 is a
+	// receiver with delayed ACKs), besides the ACK at the message's end.
+	// Zero acknowledges each message once, when all of it has arrived. It
+	// is ignored with OutOfOrder.
+	AckEvery int
 }
 
 // Conn reports where AddConversation put things, as 1-based packet numbers in
@@ -152,6 +158,25 @@ func (g *convGen) send(fromClient bool, s TCPSegment) int {
 	return n
 }
 
+// ackUpTo sends a bare ACK of the peer's data up to sequence number ack.
+func (g *convGen) ackUpTo(fromClient bool, ack uint32) {
+	seq := g.sseq
+	if fromClient {
+		seq = g.cseq
+	}
+	s := TCPSegment{ACK: true, Seq: seq, Ack: ack}
+	if fromClient {
+		s.Src, s.Dst = g.conv.Client, g.conv.Server
+	} else {
+		s.Src, s.Dst = g.conv.Server, g.conv.Client
+	}
+	n := g.c.Len() + 1
+	s.BadChecksum = g.conv.CorruptChecksum > 0 && n-g.first+1 == g.conv.CorruptChecksum
+	if err := g.c.AddTCP(s); err != nil && g.err == nil {
+		g.err = err
+	}
+}
+
 // ackFrom sends a bare ACK of everything the peer sent so far.
 func (g *convGen) ackFrom(fromClient bool) {
 	seq := g.sseq
@@ -188,7 +213,11 @@ func (g *convGen) message(fromClient bool, data []byte, ack bool) []int {
 		}
 	}
 	var nums []int
-	for _, p := range pieces {
+	every := g.conv.AckEvery
+	if g.conv.OutOfOrder {
+		every = 0
+	}
+	for i, p := range pieces {
 		times := 1
 		if g.conv.Retransmit {
 			times = 2
@@ -200,6 +229,9 @@ func (g *convGen) message(fromClient bool, data []byte, ack bool) []int {
 				Payload: data[p.start:p.end],
 			}
 			nums = append(nums, g.send(fromClient, s))
+		}
+		if every > 0 && (i+1)%every == 0 && p.end < len(data) {
+			g.ackUpTo(!fromClient, base+uint32(p.end))
 		}
 	}
 	if fromClient {

@@ -334,3 +334,27 @@ func TestErrors(t *testing.T) {
 	_, err = c.AddConversation(Conversation{})
 	assert.ErrorContains(t, err, "needs client and server")
 }
+
+// TestAckEvery: the receiver ACKs every N segments of a message with the
+// sequence number of the data received so far, then the whole message.
+func TestAckEvery(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 10*100)
+	c, err := New(Options{})
+	require.NoError(t, err)
+	conn, err := c.AddConversation(Conversation{Client: client4, Server: server4, SegmentSize: 100, AckEvery: 3,
+		Exchanges: []Exchange{{Request: []byte(req), Response: body}}})
+	require.NoError(t, err)
+	pkts := readBack(t, c, false)
+	var acks []uint32
+	for _, d := range pkts[conn.Responses[0][0]-1:] {
+		tcp := d.pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if tcp.FIN {
+			break // the close
+		}
+		if tcp.SrcPort == layers.TCPPort(client4.Port()) && len(tcp.Payload) == 0 {
+			acks = append(acks, tcp.Ack-5001)
+		}
+	}
+	assert.Equal(t, []uint32{300, 600, 900, 1000}, acks, "client ACKs relative to the server's ISN")
+	assert.Equal(t, string(body), reassemble(t, pkts, server4))
+}

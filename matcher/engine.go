@@ -136,6 +136,12 @@ type scanner struct {
 	// inspects it in place. segs is its one segment.
 	direct *pcaps.StreamChunk
 	segs   []streamSeg
+	// ipoKey, ipoRes: ipoLookup's two remembered address pairs and
+	// answers (ipoSet: entry filled); ipoNext is the one to replace.
+	ipoKey  [2][2]netip.Addr
+	ipoRes  [2][]int32
+	ipoSet  [2]bool
+	ipoNext int
 	// pktRules are the rules with a pattern in the packet bucket.
 	pktRules []*rule
 	// scanned lists the buffers of one inspectTxs prefilter pass.
@@ -466,7 +472,7 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		// rules skip pseudo packets).
 		var ipc []int32
 		if sc.e.ipo != nil && !pseudo && p.IPVersion != 0 {
-			ipc = sc.e.ipo.Lookup(&sc.ips, src, dst)
+			ipc = sc.ipoLookup(src, dst)
 		}
 		cands = sc.e.pf.CandidatesWith(sc.pfs, ipc)
 	}
@@ -616,6 +622,22 @@ func payloadBucket(r *rule) string {
 		return bucketStream
 	}
 	return bucketPacket
+}
+
+// ipoLookup is the address table's Lookup, remembering the answers for
+// the two most recent address pairs (a flow's two directions): packets of
+// a flow come in runs. The slice is valid until the next call.
+func (sc *scanner) ipoLookup(src, dst netip.Addr) []int32 {
+	for k := range sc.ipoKey {
+		if sc.ipoSet[k] && sc.ipoKey[k] == [2]netip.Addr{src, dst} {
+			return sc.ipoRes[k]
+		}
+	}
+	k := sc.ipoNext
+	sc.ipoNext ^= 1
+	sc.ipoRes[k] = append(sc.ipoRes[k][:0], sc.e.ipo.Lookup(&sc.ips, src, dst)...)
+	sc.ipoKey[k], sc.ipoSet[k] = [2]netip.Addr{src, dst}, true
+	return sc.ipoRes[k]
 }
 
 // packetBucketApplies reports whether some rule of the packet bucket

@@ -55,8 +55,8 @@ type flowState struct {
 	npkts    int
 	// lastNum is the number of the flow's latest packet, kept by
 	// parallel.go to order flow expiry across workers.
-	lastNum int
-	pktGate [2]pktGate
+	lastNum  int
+	pktRules [2]pktRules
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
@@ -142,6 +142,8 @@ type scanner struct {
 	ipoRes  [2][]int32
 	ipoSet  [2]bool
 	ipoNext int
+	// extra is scratch for the candidates added to the prefilter's.
+	extra []int32
 	// pktRules are the rules with a pattern in the packet bucket.
 	pktRules []*rule
 	// scanned lists the buffers of one inspectTxs prefilter pass.
@@ -454,8 +456,17 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 	var cands []int32
 	if sc.pfs != nil {
 		sc.pfs.Reset()
-		if !pseudo && (fs == nil || sc.packetBucketApplies(fs, d, proto, src, dst, sport, dport, toSrv, p.IPVersion != 0)) {
-			sc.e.pf.Scan(sc.pfs, sc.e.pfPacket, p.Payload)
+		// Packet-only rules: on a flow, those whose header fits the
+		// flow direction are candidates outright (a handful, mostly
+		// dsize rules that a packet's size rejects at once), instead of
+		// a multi-pattern pass over every payload.
+		var pkt []int32
+		if !pseudo {
+			if fs == nil {
+				sc.e.pf.Scan(sc.pfs, sc.e.pfPacket, p.Payload)
+			} else {
+				pkt = sc.packetRules(fs, d, proto, src, dst, sport, dport, toSrv, p.IPVersion != 0)
+			}
 		}
 		if !pseudo {
 			// Stream rules see a segment that went into the stream
@@ -473,6 +484,11 @@ func (sc *scanner) inspectDir(p *pcaps.Packet, fs *flowState, toSrv bool, pseudo
 		var ipc []int32
 		if sc.e.ipo != nil && !pseudo && p.IPVersion != 0 {
 			ipc = sc.ipoLookup(src, dst)
+		}
+		if len(pkt) > 0 {
+			// Disjoint lists: table rules have no content.
+			sc.extra = unionSorted(sc.extra[:0], ipc, pkt)
+			ipc = sc.extra
 		}
 		cands = sc.e.pf.CandidatesWith(sc.pfs, ipc)
 	}
@@ -640,38 +656,35 @@ func (sc *scanner) ipoLookup(src, dst netip.Addr) []int32 {
 	return sc.ipoRes[k]
 }
 
-// packetBucketApplies reports whether some rule of the packet bucket
-// (payloadBucket) has a header and flow direction matching direction d of
-// the flow: they are the flow's, so the answer is kept per direction (and
-// recomputed if the direction's source changes, as when pcaps reverses a
-// flow picked up midstream). Most such rules are for a few ports or one
-// direction, and the bulk of the bytes (responses) then skips the
-// packet-bucket scan. app-layer http is taken as matched: it may still
-// come.
-func (sc *scanner) packetBucketApplies(fs *flowState, d int, proto uint8, src, dst netip.Addr, sport, dport uint16, toSrv, isIP bool) bool {
-	g := &fs.pktGate[d]
+// packetRules lists (ascending) the rules of the packet bucket
+// (payloadBucket) whose header and flow direction match direction d of
+// the flow. They are the flow's, so the list is kept per direction (and
+// made again if the direction's source changes, as when pcaps reverses a
+// flow picked up midstream). app-layer http is taken as matched: it may
+// still come. The rules not listed cannot match this direction's packets.
+func (sc *scanner) packetRules(fs *flowState, d int, proto uint8, src, dst netip.Addr, sport, dport uint16, toSrv, isIP bool) []int32 {
+	g := &fs.pktRules[d]
 	if g.known && g.src == src && g.sport == sport {
-		return g.scan
+		return g.rules
 	}
-	scan := false
+	*g = pktRules{known: true, src: src, sport: sport}
 	for _, r := range sc.pktRules {
 		if f := r.flow; f != nil && (f.ToServer && !toSrv || f.ToClient && toSrv) {
 			continue
 		}
 		if sc.headerMatch(r, nil, proto, src, dst, sport, dport, true, isIP) {
-			scan = true
-			break
+			g.rules = append(g.rules, int32(r.idx))
 		}
 	}
-	*g = pktGate{known: true, src: src, sport: sport, scan: scan}
-	return scan
+	return g.rules
 }
 
-// pktGate is packetBucketApplies' answer for one direction of a flow.
-type pktGate struct {
-	known, scan bool
-	src         netip.Addr
-	sport       uint16
+// pktRules is packetRules' answer for one direction of a flow.
+type pktRules struct {
+	known bool
+	src   netip.Addr
+	sport uint16
+	rules []int32
 }
 
 // inspectStream runs a rule's payload list over the pending stream data of

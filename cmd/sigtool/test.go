@@ -353,7 +353,10 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	}
 
 	code := exitOK
-	if len(loaded.Errors) > 0 {
+	// Not loaded.Errors: nothing after NewEVEOptions refers to the parsed
+	// rules, so the collector frees them during the scan instead of
+	// marking them in every cycle (ET Open: ~115 MB of pointers).
+	if sum.ParseErrors > 0 {
 		code = exitFindings
 	}
 	if expect != nil {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -351,6 +352,57 @@ func TestEnginePacketDoesNotAllocate(t *testing.T) {
 		e.packet(&f)
 	})
 	assert.Zero(t, allocs)
+}
+
+// TestEngineDataPacketsDoNotAllocate: in a bulk transfer, data segments
+// are reassembled, ACKed, inspected in raw chunks and their buffers given
+// back and taken again from the pool, without allocating in steady state
+// and without holding more than what waits for its ACK.
+func TestEngineDataPacketsDoNotAllocate(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	cl, sv := netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("10.0.0.2:5000")
+	payload := bytes.Repeat([]byte{0xa5}, 1400)
+	// The server speaks first, so both directions are seen not to be
+	// HTTP and the app layer gives up: data is then released once
+	// inspected.
+	require.NoError(t, c.AddTCP(pcapgen.TCPSegment{Src: sv, Dst: cl, Seq: 1, Ack: 1, ACK: true, Payload: []byte("\x00\x01\x02\x03")}))
+	const rounds = 1000
+	for i := range rounds {
+		seq := uint32(1 + 3*1400*i)
+		for k := range 3 {
+			require.NoError(t, c.AddTCP(pcapgen.TCPSegment{Src: cl, Dst: sv, Seq: seq + uint32(k*1400), Ack: 5, ACK: true, Payload: payload}))
+		}
+		require.NoError(t, c.AddTCP(pcapgen.TCPSegment{Src: sv, Dst: cl, Seq: 5, Ack: seq + 3*1400, ACK: true}))
+	}
+	rd, err := NewReader(bytes.NewReader(c.Bytes()), "x")
+	require.NoError(t, err)
+	var frames []Frame
+	for {
+		var f Frame
+		if rd.Next(&f) != nil {
+			break
+		}
+		f.Data = append([]byte(nil), f.Data...)
+		frames = append(frames, f)
+	}
+	chunks := 0
+	// No depth limit: every round is reassembled and inspected.
+	e := newEngine(t.Context(), Config{Midstream: true, ReassemblyDepth: -1}, HandlerFunc(func(p *Packet) { chunks += len(p.Stream) }), "x")
+	for _, f := range frames[:400] { // warm up the pool and the flow
+		e.packet(&f)
+	}
+	peak := 0
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 400; i < len(frames); i++ {
+		e.packet(&frames[i])
+		peak = max(peak, e.mem)
+	}
+	runtime.ReadMemStats(&after)
+	assert.Zero(t, after.Mallocs-before.Mallocs, "allocations over %d packets", len(frames)-400)
+	assert.Greater(t, chunks, rounds/2, "data was inspected in raw chunks")
+	assert.Less(t, peak, 32<<10, "stream memory stays at what waits for an ACK")
 }
 
 // BenchmarkDecode measures the decoder alone on an Ethernet/VLAN/IPv4/TCP

@@ -101,6 +101,7 @@ type flowState struct {
 	prev, next *flowState // in e.lru[class], by last packet time
 	class      uint8      // timeout class, the list the flow is in
 	touched    uint64     // engine.touches when the flow last had a packet: global LRU order
+	lastNs     int64      // f.Last in Unix nanoseconds, for the expiry check at every packet
 	seenTS     bool
 	seenTC     bool
 
@@ -371,7 +372,7 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 		// direction being seen.
 		e.unlink(fs)
 		e.pushBack(fs)
-		fs.f.Last = p.Time
+		fs.f.Last, fs.lastNs = p.Time, p.Time.UnixNano()
 		toServer := p.SrcIP == fs.f.Client.Addr()
 		if toServer {
 			fs.f.PktsToServer++
@@ -441,7 +442,7 @@ func (e *engine) lookup(p *Packet) (*flowState, bool) {
 	if p.Proto == ProtoICMP || p.Proto == ProtoICMPv6 {
 		toServer = p.SrcIP == fs.f.Client.Addr()
 	}
-	fs.f.Last = p.Time
+	fs.f.Last, fs.lastNs = p.Time, p.Time.UnixNano()
 	if toServer {
 		fs.seenTS = true
 		fs.f.PktsToServer++
@@ -569,9 +570,10 @@ func (fs *flowState) timeoutClass() uint8 {
 // flows when now is zero), the one whose last packet came first.
 func (e *engine) oldest(now time.Time) *flowState {
 	var old *flowState
+	nowNs := now.UnixNano()
 	for c := range e.lru {
 		fs := e.lru[c].head
-		if fs == nil || !now.IsZero() && now.Sub(fs.f.Last) <= classTimeout(uint8(c)) {
+		if fs == nil || !now.IsZero() && nowNs-fs.lastNs <= int64(classTimeout(uint8(c))) {
 			continue
 		}
 		if old == nil || fs.touched < old.touched {

@@ -11,7 +11,8 @@ import (
 // A searcher finds which of one buffer kind's patterns occur in a buffer.
 // It only needs presence, not positions, which allows:
 //
-//   - one-byte patterns: bytes.IndexByte (vectorised) per distinct byte;
+//   - one-byte patterns: bytes.IndexByte (vectorised) per pattern in long
+//     buffers, a 256-entry table in short ones (scanSingles);
 //   - patterns of two to four bytes may use a direct bitmap over the raw
 //     byte pair at every position (every case variant of a nocase
 //     pattern's pair is set, so this scan does no folding);

@@ -50,10 +50,16 @@ func (c *bufferCollector) HandlePacket(pk *pcaps.Packet) {
 
 // benchData returns, per buffer name, the buffers of a generated 4 MB mix
 // and of the shared benign and malware-http corpora.
-func benchData(b *testing.B) map[string][][]byte {
+func benchData(b testing.TB) map[string][][]byte {
+	return bufferData(b, 4<<20)
+}
+
+// bufferData returns, per buffer name, the buffers of a generated mix of
+// mixSize bytes and of the shared benign and malware-http corpora.
+func bufferData(b testing.TB, mixSize int64) map[string][][]byte {
 	c := &bufferCollector{by: map[string][][]byte{}, done: map[*http1.Tx]uint8{}}
 	var buf bytes.Buffer
-	if _, err := mix.Write(context.Background(), &buf, 1, 4<<20); err != nil {
+	if _, err := mix.Write(context.Background(), &buf, 1, mixSize); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := pcaps.Process(context.Background(), &buf, "mix.pcap", pcaps.Config{}, c); err != nil {

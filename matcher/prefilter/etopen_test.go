@@ -145,6 +145,66 @@ func TestETOpenPayloadCandidates(t *testing.T) {
 	}
 }
 
+// TestETOpenBufferCandidates is TestETOpenPayloadCandidates for every
+// buffer kind of the benchmarks (payload, http.uri, file.data, http.host,
+// ...), over the buffers of the corpora and a 1 MB mix: each kind has
+// its own mix of short and long patterns, one-byte ones (http.host has
+// the digits) and layer strides.
+func TestETOpenBufferCandidates(t *testing.T) {
+	nrules, pats := etPatterns(t)
+	data := bufferData(t, 1<<20)
+	p := prefilter.New(nrules, pats)
+	s := p.NewScratch()
+	for _, name := range benchBuffers {
+		type lowered struct {
+			rule   int32
+			pat    []byte
+			nocase bool
+		}
+		var bp []lowered
+		for _, pt := range pats {
+			if pt.Buffer == name {
+				b := pt.Bytes
+				if pt.Nocase {
+					b = asciiLower(b)
+				}
+				bp = append(bp, lowered{int32(pt.Rule), b, pt.Nocase})
+			}
+		}
+		bufs := data[name]
+		if len(bp) < 100 || len(bufs) < 10 {
+			t.Fatalf("%q: only %d patterns and %d buffers", name, len(bp), len(bufs))
+		}
+		id, hits := p.BufferID(name), 0
+		for i, d := range bufs {
+			s.Reset()
+			p.Scan(s, id, d)
+			got := p.Candidates(s)
+			low := asciiLower(d)
+			want := slices.Clone(p.Always())
+			for _, b := range bp {
+				hay := d
+				if b.nocase {
+					hay = low
+				}
+				if bytes.Contains(hay, b.pat) {
+					want = append(want, b.rule)
+				}
+			}
+			slices.Sort(want)
+			want = slices.Compact(want)
+			hits += len(want) - len(p.Always())
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q buffer %d (%d bytes): %d candidates, want %d", name, i, len(d), len(got), len(want))
+			}
+		}
+		t.Logf("%q: %d buffers, %d patterns, %d pattern hits", name, len(bufs), len(bp), hits)
+		if hits == 0 {
+			t.Errorf("%q: no pattern occurred in any buffer: the test proves nothing", name)
+		}
+	}
+}
+
 // mixPayloads returns the packet payloads of a generated 4 MB mix.
 func mixPayloads(b *testing.B) [][]byte {
 	var buf bytes.Buffer

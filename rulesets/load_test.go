@@ -1,6 +1,7 @@
 package rulesets
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,4 +119,39 @@ func TestApplyToLoadedRules(t *testing.T) {
 	assert.Equal(t, []int{2}, sids(l.Enabled()), "sid 2 was commented out and enable.conf turns it on")
 	assert.Equal(t, 1, en)
 	assert.Equal(t, 3, dis)
+}
+
+// TestLoadOrderNotSize: files are parsed largest first, but the result
+// keeps path order (files, rules, errors) whatever the sizes.
+func TestLoadOrderNotSize(t *testing.T) {
+	fsys := fstest.MapFS{}
+	var want []string
+	var wantSIDs []int
+	for i := range 12 {
+		name := fmt.Sprintf("r%02d.rules", i)
+		var b strings.Builder
+		for k := range 40 - 3*i {
+			fmt.Fprintf(&b, "alert tcp any any -> any any (msg:\"x\"; sid:%d;)\n", 1000*i+k+1)
+			wantSIDs = append(wantSIDs, 1000*i+k+1)
+		}
+		b.WriteString("alert tcp any any -> any any (sid:x;)\n") // kept, sid 0, and an error
+		wantSIDs = append(wantSIDs, 0)
+		fsys[name] = &fstest.MapFile{Data: []byte(b.String())}
+		want = append(want, name)
+	}
+	// Blank lines make later files larger, so they are parsed first.
+	for i := range 12 {
+		f := fsys[fmt.Sprintf("r%02d.rules", i)]
+		f.Data = append(f.Data, strings.Repeat("\n", 100*i)...)
+	}
+	for range 5 {
+		l, err := LoadFS(fsys, []string{"."}, sigparse.Options{})
+		require.NoError(t, err)
+		assert.Equal(t, want, names(l))
+		assert.Equal(t, wantSIDs, sids(l.Rules()))
+		require.Len(t, l.Errors, 12)
+		for i, e := range l.Errors {
+			assert.Contains(t, e.Error(), want[i]+":")
+		}
+	}
 }

@@ -61,7 +61,8 @@ func (p *bufPool) get(n int) []byte {
 }
 
 // put hands back a buffer nothing refers to any more (its flow ended
-// and its last packets were delivered).
+// and its last packets were delivered). It is only called between two
+// deliveries (flow end), so what was retired before is free as well.
 func (p *bufPool) put(b []byte) {
 	if p == nil {
 		return

@@ -15,7 +15,10 @@
 // its shard's goroutine only.
 //
 // Memory is bounded independently of the capture's size: the flow table by
-// Config.MaxFlows and flow timeouts, stream data by the reassembly depth and
-// Config.StreamMemcap, and data that was both inspected and parsed is
-// released as the peers acknowledge it.
+// Config.MaxFlows and flow timeouts (each flow against its own), stream
+// data by the reassembly depth and Config.StreamMemcap, and data that was
+// both inspected and parsed is released as the peers acknowledge it; an
+// emptied stream gives its buffer back to the engine's pool (bufpool.go),
+// so flows waiting for their timeout hold no stream memory. Frame data is
+// read in place from the reader's buffer (no copy per frame).
 package pcaps

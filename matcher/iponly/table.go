@@ -66,20 +66,24 @@ func (p *pieces) lookup(k u128) []int32 {
 }
 
 type event struct {
-	at   u128
-	rule int32
-	add  bool
+	at  u128
+	pos int32 // index into the rules and ranges given to buildPieces
+	add bool
 }
 
 // buildPieces sweeps the ranges of every rule (given per rule) into
 // pieces.
 func buildPieces(rules []int32, ranges [][]rng) pieces {
-	var evs []event
+	n := 0
+	for _, rs := range ranges {
+		n += 2 * len(rs)
+	}
+	evs := make([]event, 0, n)
 	for i, rs := range ranges {
 		for _, r := range rs {
-			evs = append(evs, event{r.lo, rules[i], true})
+			evs = append(evs, event{r.lo, int32(i), true})
 			if r.hi != max6 {
-				evs = append(evs, event{r.hi.inc(), rules[i], false})
+				evs = append(evs, event{r.hi.inc(), int32(i), false})
 			}
 		}
 	}
@@ -95,23 +99,35 @@ func buildPieces(rules []int32, ranges [][]rng) pieces {
 	var p pieces
 	intern := map[string]uint32{}
 	single := map[int32]uint32{}
-	active := map[int32]int{}
-	var cur []int32
+	// The sweep's active set: how many ranges of each rule cover the
+	// current point, and the rules with a nonzero count (act, with each
+	// one's place in it) so a piece lists them without a map walk.
+	count := make([]int32, len(ranges))
+	place := make([]int32, len(ranges))
+	var act, cur []int32
 	var sb strings.Builder
 	for i := 0; i < len(evs); {
 		at := evs[i].at
 		for ; i < len(evs) && evs[i].at == at; i++ {
+			k := evs[i].pos
 			if evs[i].add {
-				active[evs[i].rule]++
-			} else if active[evs[i].rule]--; active[evs[i].rule] == 0 {
-				delete(active, evs[i].rule)
+				if count[k] == 0 {
+					place[k] = int32(len(act))
+					act = append(act, k)
+				}
+				count[k]++
+			} else if count[k]--; count[k] == 0 {
+				last := act[len(act)-1]
+				act[place[k]], place[last] = last, place[k]
+				act = act[:len(act)-1]
 			}
 		}
 		cur = cur[:0]
-		for r := range active {
-			cur = append(cur, r)
+		for _, k := range act {
+			cur = append(cur, rules[k])
 		}
 		slices.Sort(cur)
+		cur = slices.Compact(cur) // a rule given twice is listed once
 		var id uint32
 		var ok bool
 		if len(cur) == 1 {

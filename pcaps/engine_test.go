@@ -375,6 +375,33 @@ func TestFlowTimeoutPerFlow(t *testing.T) {
 	assert.Zero(t, e.mem)
 }
 
+// TestEvictionTakesLeastRecentFlow: at MaxFlows the flow whose last
+// packet is oldest gives way, whatever timeout class it is in.
+func TestEvictionTakesLeastRecentFlow(t *testing.T) {
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	a, b := netip.MustParseAddrPort("10.0.0.1:1000"), netip.MustParseAddrPort("10.0.0.2:2000")
+	dnsC, dnsS := netip.MustParseAddrPort("10.0.0.3:3000"), netip.MustParseAddrPort("10.0.0.4:53")
+	require.NoError(t, c.AddUDP(a, b, []byte("one-way")))                                     // UDP, new
+	require.NoError(t, c.AddTCP(pcapgen.TCPSegment{Src: cli4, Dst: srv4, Seq: 1, SYN: true})) // TCP, new
+	require.NoError(t, c.AddUDP(dnsC, dnsS, []byte("q")))
+	require.NoError(t, c.AddUDP(dnsS, dnsC, []byte("a")))                                 // UDP, established
+	require.NoError(t, c.AddUDP(a, b, []byte("again")))                                   // the first flow is now the most recent
+	require.NoError(t, c.AddUDP(netip.MustParseAddrPort("10.0.0.5:1"), b, []byte("new"))) // evicts one
+	require.NoError(t, c.AddUDP(netip.MustParseAddrPort("10.0.0.6:1"), b, []byte("new"))) // and another
+	var ended []string
+	e := newEngine(t.Context(), Config{MaxFlows: 3}, HandlerFunc(func(*Packet) {}), "x")
+	e.ended = func(f *Flow) { ended = append(ended, f.Client.String()) }
+	rd, err := NewReader(bytes.NewReader(c.Bytes()), "x")
+	require.NoError(t, err)
+	var f Frame
+	for rd.Next(&f) == nil {
+		e.packet(&f)
+	}
+	assert.Equal(t, []string{cli4.String(), dnsC.String()}, ended)
+	e.finish()
+}
+
 func TestMaxFlowsBoundsTable(t *testing.T) {
 	c, err := pcapgen.New(pcapgen.Options{})
 	require.NoError(t, err)

@@ -1,10 +1,10 @@
 package matcher
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -451,15 +451,27 @@ func sortRules(rs []*rule) {
 		}
 		return 3
 	}
-	sort.SliceStable(rs, func(i, j int) bool {
-		if a, b := action(rs[i]), action(rs[j]); a != b {
-			return a < b
+	// Keys computed once per rule, not per comparison.
+	type keyed struct {
+		action, bits, prio int
+		r                  *rule
+	}
+	ks := make([]keyed, len(rs))
+	for i, r := range rs {
+		ks[i] = keyed{action(r), bits(r), r.prio, r}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if c := cmp.Compare(a.action, b.action); c != 0 {
+			return c
 		}
-		if a, b := bits(rs[i]), bits(rs[j]); a != b {
-			return a < b
+		if c := cmp.Compare(a.bits, b.bits); c != 0 {
+			return c
 		}
-		return rs[i].prio < rs[j].prio
+		return cmp.Compare(a.prio, b.prio)
 	})
+	for i := range ks {
+		rs[i] = ks[i].r
+	}
 }
 
 // internAddr resolves an address expression, sharing the result between

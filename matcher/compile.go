@@ -190,47 +190,22 @@ func compile(rules []*sigparse.Rule, cfg Config) (*Engine, error) {
 	if e.cfg.PacketAlertMax <= 0 {
 		e.cfg.PacketAlertMax = DefaultPacketAlertMax
 	}
-	compiled := compileAll(rules, res)
+	compiled := compileAll(rules, res, classes)
 	for i, sr := range rules {
 		c := &compiled[i]
 		if c.skip {
 			continue
 		}
 		r, u, err := e.finishRule(sr, c, res)
-		if err != nil {
+		switch {
+		case err != nil:
 			u.add("", err.Error())
+			e.notEval = append(e.notEval, notEvaluated(sr, u))
+		case c.ne != nil:
+			e.notEval = append(e.notEval, *c.ne)
+		default:
+			e.rules = append(e.rules, r)
 		}
-		if len(u.kw) > 0 || r == nil {
-			ne := NotEvaluated{SID: sr.SID(), GID: sr.GID(), Msg: sr.Msg()}
-			seen := map[string]bool{}
-			for _, k := range u.kw {
-				if k != "" && !seen[k] {
-					seen[k] = true
-					ne.Keywords = append(ne.Keywords, k)
-				}
-			}
-			seenR := map[string]bool{}
-			var reasons []string
-			for _, x := range u.reason {
-				if !seenR[x] {
-					seenR[x] = true
-					reasons = append(reasons, x)
-				}
-			}
-			ne.Reason = strings.Join(reasons, "; ")
-			e.notEval = append(e.notEval, ne)
-			continue
-		}
-		if c, ok := classes.Lookup(sr.Classtype()); ok {
-			r.category = c.Description
-			if r.prio == 0 {
-				r.prio = c.Priority
-			}
-		}
-		if r.prio == 0 {
-			r.prio = 3 // Suricata's default priority
-		}
-		e.rules = append(e.rules, r)
 	}
 	sortRules(e.rules)
 	for i, r := range e.rules {
@@ -267,6 +242,32 @@ type compiled struct {
 	// the slot of a flowbitOp that receives its number.
 	bits  []pendingBit
 	mixed bool // payload and HTTP buffers in one rule (Engine.mixed)
+	// ne is the rule's NotEvaluated entry when it uses something not
+	// evaluated, unless its header turns out bad (finishRule).
+	ne *NotEvaluated
+}
+
+// notEvaluated is the NotEvaluated entry of a rule with findings u:
+// keywords and reasons deduplicated, in order.
+func notEvaluated(sr *sigparse.Rule, u *unsupported) NotEvaluated {
+	ne := NotEvaluated{SID: sr.SID(), GID: sr.GID(), Msg: sr.Msg()}
+	seen := map[string]bool{}
+	for _, k := range u.kw {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			ne.Keywords = append(ne.Keywords, k)
+		}
+	}
+	seenR := map[string]bool{}
+	var reasons []string
+	for _, x := range u.reason {
+		if !seenR[x] {
+			seenR[x] = true
+			reasons = append(reasons, x)
+		}
+	}
+	ne.Reason = strings.Join(reasons, "; ")
+	return ne
 }
 
 type pendingBit struct {
@@ -283,12 +284,12 @@ const compileChunk = 128
 // result is indexed like rules; rules that share a pcre (same pattern,
 // flags and negation) share its compiled program, and rules that write a
 // port expression the same way share its resolution.
-func compileAll(rules []*sigparse.Rule, res *resolver) []compiled {
+func compileAll(rules []*sigparse.Rule, res *resolver, classes *rulesets.Classifications) []compiled {
 	out := make([]compiled, len(rules))
 	pcres := &pcreCache{m: map[pcreKey]pcreResult{}}
 	var next atomic.Int64
 	work := func() {
-		w := &compileWorker{res: res, pcres: pcres, ports: map[string]*portNode{}}
+		w := &compileWorker{res: res, classes: classes, pcres: pcres, ports: map[string]*portNode{}}
 		for {
 			from := int(next.Add(compileChunk)) - compileChunk
 			if from >= len(rules) {
@@ -316,9 +317,10 @@ func compileAll(rules []*sigparse.Rule, res *resolver) []compiled {
 
 // compileWorker is one compileAll goroutine's state.
 type compileWorker struct {
-	res   *resolver
-	pcres *pcreCache
-	ports map[string]*portNode // by the expression as written
+	res     *resolver
+	classes *rulesets.Classifications
+	pcres   *pcreCache
+	ports   map[string]*portNode // by the expression as written
 	// Scratch reused from rule to rule by compileRule.
 	payload []op
 	lists   []*bufList
@@ -993,6 +995,20 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 	}
 	w.fast = fastCands[:0]
 	c.r = r
+	if len(u.kw) > 0 {
+		ne := notEvaluated(sr, u)
+		c.ne = &ne
+		return c
+	}
+	if cl, ok := w.classes.Lookup(sr.Classtype()); ok {
+		r.category = cl.Description
+		if r.prio == 0 {
+			r.prio = cl.Priority
+		}
+	}
+	if r.prio == 0 {
+		r.prio = 3 // Suricata's default priority
+	}
 	return c
 }
 

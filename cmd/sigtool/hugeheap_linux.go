@@ -29,7 +29,7 @@ const hugeHeapBytes = 1 << 30
 // GODEBUG=disablethp=1 turns it off as it does for the runtime. Call it
 // before the program has allocated much (see freshHeap).
 func hugeHeap() {
-	if !thpOnRequest() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") || !freshHeap() {
+	if !thpOnRequest() || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") || !roomToReserve() || !freshHeap() {
 		return
 	}
 	markHuge()
@@ -56,6 +56,19 @@ func markHuge() {
 	b := make([]byte, hugeHeapBytes)
 	// Best effort: without huge pages the heap works as before.
 	_ = syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+}
+
+// roomToReserve reports whether reserving hugeHeapBytes of address space
+// cannot fail: the Go runtime aborts when the heap cannot be mapped, so
+// with an address-space limit or strict overcommit accounting
+// (vm.overcommit_memory 2) hugeHeap does nothing.
+func roomToReserve() bool {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &lim); err != nil || lim.Cur != ^uint64(0) {
+		return false
+	}
+	mode, err := os.ReadFile("/proc/sys/vm/overcommit_memory")
+	return err == nil && (bytes.HasPrefix(mode, []byte("0")) || bytes.HasPrefix(mode, []byte("1")))
 }
 
 // thpOnRequest reports whether transparent huge pages are in "madvise"

@@ -34,6 +34,9 @@ func TestHugeHeap(t *testing.T) {
 	if !thpOnRequest() {
 		t.Skip("transparent huge pages are not in madvise mode here")
 	}
+	if !roomToReserve() {
+		t.Skip("address-space limit or strict overcommit: hugeHeap stands down")
+	}
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), hugeHeapChild+"=1", "GODEBUG=")
 	out, err := cmd.CombinedOutput()

@@ -424,7 +424,7 @@ func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) 
 // the buffer (ET 2025185 over a response body). The subject is still
 // buf[base:], so anchors mean the same.
 func (s *scratch) pcreFind(p *pcreProg, buf []byte, base, from int) (int, int, bool) {
-	if p.re2 != nil || p.bt == nil {
+	if p.bt == nil {
 		return p.find(buf, base, from)
 	}
 	if s.runesGen != s.gen {

@@ -363,3 +363,86 @@ func BenchmarkInspectSpectre(b *testing.B) {
 		s.inspectList(ops, buf, 0)
 	}
 }
+
+// TestPCREFindFrom checks pcre searches from a later offset of the
+// subject (a retry after a relative step failed) as pcre2_match with a
+// start offset does: ^ without m only at the subject's start, \b and ^
+// with m reading the byte before the offset, flag A anchoring at the
+// offset. The old code took any pattern starting with ^ as anchored
+// (missing the b of ^a|b) and searched buf[from:] without its left
+// context.
+func TestPCREFindFrom(t *testing.T) {
+	type want struct {
+		start, end int
+		ok         bool
+	}
+	tests := []struct {
+		pattern, flags string
+		buf            string
+		base, from     int
+		want           want
+	}{
+		{`^a|b`, "", "xab", 0, 1, want{2, 3, true}},
+		{`^a|b`, "", "xa", 1, 1, want{1, 2, true}},
+		{`a|^b`, "", "bxa", 0, 1, want{2, 3, true}},
+		{`(^a|^b)c`, "", "xacbc", 0, 1, want{0, 0, false}},
+		{`^a`, "", "aa", 0, 1, want{0, 0, false}},
+		{`\bfoo`, "", "xfoo foo", 0, 1, want{5, 8, true}},
+		{`\Boo`, "", " oo foo", 0, 1, want{5, 7, true}},
+		{`^b`, "m", "ab\nb", 0, 1, want{3, 4, true}},
+		{`^b`, "m", "\nb", 0, 1, want{1, 2, true}},
+		{`a`, "A", "xaa", 0, 1, want{1, 2, true}},
+		{`a`, "A", "xba", 0, 1, want{0, 0, false}},
+		{`a(?=a)`, "A", "xaa", 0, 1, want{1, 2, true}},
+		{`^a|b(?=c)`, "", "xabc", 0, 1, want{2, 3, true}},
+		{`\bb`, "", "\xc3\xa9b b", 0, 1, want{2, 3, true}},
+	}
+	var s scratch
+	for _, tt := range tests {
+		p, err := compilePCRE(tt.pattern, tt.flags, false)
+		if err != nil {
+			t.Fatalf("%q/%s: %v", tt.pattern, tt.flags, err)
+		}
+		buf := []byte(tt.buf)
+		s.inspectList(nil, buf, 0)
+		ms, me, ok := s.pcreFind(p, buf, tt.base, tt.from)
+		if got := (want{ms, me, ok}); !ok && got.ok != tt.want.ok || ok && got != tt.want {
+			t.Errorf("pcre %q/%s in %q from %d (subject at %d) = %v, want %v", tt.pattern, tt.flags, buf, tt.from, tt.base, got, tt.want)
+		}
+	}
+}
+
+// TestPCREFindFromBacktracking compares the RE2 search from an offset
+// with the backtracking engine's (forced by flag x; the patterns hold no
+// spaces) over ASCII subjects, every base and offset.
+func TestPCREFindFromBacktracking(t *testing.T) {
+	patterns := []string{`^a|b`, `a|^b`, `\ba`, `\Bb`, `(?:^|x)ab`, `^ab?|\bba`, `b\b`, `[ab]+\b`, `^`, `a*`}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var s scratch
+	for _, pat := range patterns {
+		for _, flags := range []string{"", "m", "A", "i"} {
+			re, err := compilePCRE(pat, flags, false)
+			if err != nil || re.re2 == nil {
+				t.Fatalf("%q/%s: RE2 program %v, err %v", pat, flags, re != nil && re.re2 != nil, err)
+			}
+			bt, err := compilePCRE(pat, flags+"x", false)
+			if err != nil || bt.bt == nil {
+				t.Fatalf("%q/%sx: backtracking program, err %v", pat, flags, err)
+			}
+			for range 200 {
+				buf := make([]byte, rng.IntN(12))
+				for i := range buf {
+					buf[i] = "abx \nB"[rng.IntN(6)]
+				}
+				base := rng.IntN(len(buf) + 1)
+				from := base + rng.IntN(len(buf)-base+1)
+				s.inspectList(nil, buf, 0)
+				ws, we, wok := s.pcreFind(bt, buf, base, from)
+				gs, ge, gok := s.pcreFind(re, buf, base, from)
+				if gok != wok || gok && (gs != ws || ge != we) {
+					t.Fatalf("pcre %q/%s in %q base %d from %d: RE2 %d,%d,%v; backtracking %d,%d,%v", pat, flags, buf, base, from, gs, ge, gok, ws, we, wok)
+				}
+			}
+		}
+	}
+}

@@ -3,8 +3,10 @@ package matcher
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
 )
@@ -21,9 +23,17 @@ const pcreTimeout = 500 * time.Millisecond
 // bound.
 type pcreProg struct {
 	re2 *regexp.Regexp
-	// anchored: the pattern only matches at the start of the subject
-	// (leading ^ without m, or flag A).
-	anchored bool
+	// atStart: every match of re2 begins at the subject's start (each
+	// alternative begins with ^ without m, or \A), so a search from a
+	// later offset finds nothing.
+	atStart bool
+	// re2After, when set, is the search from a later offset for an re2
+	// pattern whose match depends on the byte before it (\b, \B, ^ with
+	// m) or that flag A anchors at that offset: it is run over the
+	// buffer from one byte earlier, with that byte consumed first, so
+	// the pattern sees its real left context. Nil when re2 over the
+	// rest of the buffer means the same.
+	re2After *regexp.Regexp
 	bt       *regexp2.Regexp
 	negated  bool
 }
@@ -61,28 +71,37 @@ func compilePCRE(pattern, flags string, negated bool) (*pcreProg, error) {
 		}
 	}
 	p := &pcreProg{negated: negated}
-	p.anchored = anchored || strings.HasPrefix(pattern, "^") && !strings.ContainsRune(flags, 'm')
-	body := pattern
-	if anchored {
-		body = `\A(?:` + body + `)`
-	}
 	needBT := extended || hasHighByte(pattern) || needsBacktracking(pattern)
 	if !needBT {
 		prefix := goFlags.String()
 		if ungreedy {
 			prefix += "U"
 		}
-		src := body
+		inner := pattern
 		if prefix != "" {
-			src = "(?" + prefix + ")" + body
+			inner = "(?" + prefix + ")" + pattern
+		}
+		src := inner
+		if anchored {
+			src = `\A(?:` + inner + `)`
 		}
 		if re, err := regexp.Compile(src); err == nil {
 			p.re2 = re
-			return p, nil
+			if err := p.setAfter(inner, anchored); err == nil {
+				return p, nil
+			}
+			p.re2, p.atStart, p.re2After = nil, false, nil
 		}
 	}
 	if ungreedy {
 		return nil, fmt.Errorf("pcre flag G with a pattern RE2 cannot run is not supported")
+	}
+	body := pattern
+	if anchored {
+		// PCRE2_ANCHORED anchors at the offset the search starts from
+		// (a retry after a failed relative step starts later), which is
+		// .NET's \G, not \A.
+		body = `\G(?:` + body + `)`
 	}
 	re, err := regexp2.Compile(possessiveToAtomic(pcreToNET(body)), btOpts)
 	if err != nil {
@@ -128,31 +147,114 @@ func needsBacktracking(p string) bool {
 	return false
 }
 
-// find looks for the pattern in buf[base:], the subject Suricata hands
-// pcre (for relative pcre it starts after the previous match), from
-// subject offset from-base on. It returns absolute offsets.
+// setAfter decides, from the parsed pattern, how re2 searches from an
+// offset after the subject's start (atStart, re2After). inner is the
+// pattern with its flags; anchored is flag A.
+func (p *pcreProg) setAfter(inner string, anchored bool) error {
+	re, err := syntax.Parse(inner, syntax.Perl)
+	if err != nil {
+		return err
+	}
+	re = re.Simplify()
+	if !anchored && startsAtBeginText(re) {
+		p.atStart = true
+		return nil
+	}
+	if !anchored && !leftContext(re) {
+		return nil
+	}
+	// (?s:.) consumes the byte before the offset; a ^ without m inside
+	// the pattern then never matches, as PCRE's does not past offset 0.
+	src := `(?s:.)(?:` + inner + `)`
+	if anchored {
+		src = `\A` + src
+	}
+	p.re2After, err = regexp.Compile(src)
+	return err
+}
+
+// startsAtBeginText reports whether every match of re begins with a
+// start-of-text assertion (^ without m, \A).
+func startsAtBeginText(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginText:
+		return true
+	case syntax.OpCapture:
+		return startsAtBeginText(re.Sub[0])
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			if startsAtBeginText(sub) {
+				return true
+			}
+			if !emptyWidth(sub) {
+				return false
+			}
+		}
+	case syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			if !startsAtBeginText(sub) {
+				return false
+			}
+		}
+		return len(re.Sub) > 0
+	}
+	return false
+}
+
+// emptyWidth reports an assertion that consumes nothing, so a
+// start-of-text assertion after it still fixes where the match begins.
+func emptyWidth(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpBeginText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	return false
+}
+
+// leftContext reports whether re holds an assertion that reads the byte
+// before the position it is tried at, or a start-of-text assertion: a
+// search over buf[from:] would see neither as it is at from.
+func leftContext(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpBeginLine, syntax.OpBeginText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	for _, sub := range re.Sub {
+		if leftContext(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// find looks for an RE2 pattern in buf[base:], the subject Suricata
+// hands pcre (for relative pcre it starts after the previous match),
+// from subject offset from-base on, as pcre2_match with that start
+// offset does. It returns absolute offsets. Backtracking patterns go
+// through scratch.pcreFind.
 func (p *pcreProg) find(buf []byte, base, from int) (int, int, bool) {
-	if p.re2 != nil {
-		if from > base && p.anchored {
-			// Another match of an anchored pattern cannot start
-			// later in the subject.
+	if from > base {
+		if p.atStart {
 			return 0, 0, false
 		}
-		loc := p.re2.FindIndex(buf[from:])
-		if loc == nil {
-			return 0, 0, false
+		if p.re2After != nil {
+			loc := p.re2After.FindIndex(buf[from-1:])
+			if loc == nil {
+				return 0, 0, false
+			}
+			// The match begins with the character (one byte, or
+			// the UTF-8 sequence RE2 reads there) before the pattern.
+			at := from - 1 + loc[0]
+			_, w := utf8.DecodeRune(buf[at:])
+			return at + w, from - 1 + loc[1], true
 		}
-		return from + loc[0], from + loc[1], true
 	}
-	runes := make([]rune, len(buf)-base)
-	for i, c := range buf[base:] {
-		runes[i] = rune(c)
-	}
-	m, err := p.bt.FindRunesMatchStartingAt(runes, from-base)
-	if err != nil || m == nil {
+	loc := p.re2.FindIndex(buf[from:])
+	if loc == nil {
 		return 0, 0, false
 	}
-	return base + m.Index, base + m.Index + m.Length, true
+	return from + loc[0], from + loc[1], true
 }
 
 // pcreToNET rewrites the PCRE spellings regexp2 (.NET syntax) lacks:

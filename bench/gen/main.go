@@ -11,6 +11,16 @@
 // The same seed and size always give the same bytes. With -files N the
 // traffic is cut into N captures of about size/N each (mix-1.pcap, ...),
 // so a run with two cores has two captures to scan in parallel.
+//
+// With -replay DIR the capture is instead the real captures under DIR
+// (the shared benign corpus) written again and again, each round with its
+// own HOME_NET addresses and timestamps (package bench/replay), for
+// comparisons with other engines on the same traffic:
+//
+//	go run ./bench/gen -replay ../shared/corpus/benign -size 1GB -o benign.pcap
+//
+// -seed and -ackevery do not apply to it; -files N writes the rounds into
+// N files of about size/N each (rounds are numbered across the files).
 package main
 
 import (
@@ -25,6 +35,7 @@ import (
 	"strings"
 
 	"github.com/sigtool/sigtool/bench/mix"
+	"github.com/sigtool/sigtool/bench/replay"
 )
 
 func main() {
@@ -40,6 +51,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	out := fs.String("o", "mix.pcap", "output file; with -files N, N files named after it (mix-1.pcap, ...)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed and size give the same bytes")
 	files := fs.Int("files", 1, "number of captures to cut the traffic into")
+	replayDir := fs.String("replay", "", "replay the captures under this directory (the benign corpus) instead of generating traffic")
 	ackEvery := fs.Int("ackevery", 0, "receivers ACK every N segments (2: delayed ACKs, as real hosts); 0: once per message, the default mix")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -58,6 +70,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 	names := outputNames(*out, *files)
+	if *replayDir != "" {
+		return runReplay(ctx, *replayDir, names, size, stderr)
+	}
 	for i, name := range names {
 		// Each file gets its own stream of the seed so files are
 		// independent and the split does not change their content.
@@ -119,4 +134,36 @@ func writeFile(ctx context.Context, name string, seed uint64, size int64, opts m
 		return st, fmt.Errorf("%s: %w", name, err)
 	}
 	return st, nil
+}
+
+// runReplay writes the -replay captures.
+func runReplay(ctx context.Context, dir string, names []string, size int64, stderr io.Writer) int {
+	c, err := replay.Load(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "gen: %v\n", err)
+		return 1
+	}
+	for _, s := range c.Skipped {
+		fmt.Fprintf(stderr, "gen: %s\n", s)
+	}
+	fmt.Fprintf(stderr, "gen: %s: %d captures, %d bytes per round\n", dir, len(c.Captures), c.Bytes())
+	round := 0
+	for _, name := range names {
+		f, err := os.Create(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "gen: %v\n", err)
+			return 1
+		}
+		st, err := replay.Write(ctx, f, c, size/int64(len(names)), round)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "gen: %s: %v\n", name, err)
+			return 1
+		}
+		round += st.Rounds
+		fmt.Fprintf(stderr, "gen: %s: %d bytes, %d packets, %d rounds\n", name, st.Bytes, st.Packets, st.Rounds)
+	}
+	return 0
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"net/netip"
 	"testing"
 
+	"github.com/sigtool/sigtool/internal/sharedtest"
 	"github.com/sigtool/sigtool/pcaps"
 )
 
@@ -116,5 +118,53 @@ func TestAckEvery(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"-ackevery", "-1"}, &stderr); code != 2 {
 		t.Errorf("-ackevery -1: exit %d, want 2", code)
+	}
+}
+
+// TestReplay: -replay with -files 2 writes two captures whose rounds are
+// numbered across the files, so their flows have different HOME_NET
+// addresses; the same arguments give the same bytes.
+func TestReplay(t *testing.T) {
+	corpus := sharedtest.Path(t, "corpus", "benign")
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	for _, name := range []string{"a", "b"} {
+		if code := run(context.Background(), []string{"-replay", corpus, "-size", "6MB", "-files", "2", "-o", filepath.Join(dir, name+".pcap")}, &stderr); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, stderr.String())
+		}
+	}
+	addrs := map[string]map[netip.Addr]bool{}
+	for _, i := range []string{"-1", "-2"} {
+		a, err := os.ReadFile(filepath.Join(dir, "a"+i+".pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "b"+i+".pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("file %s differs between two runs with the same arguments", i)
+		}
+		if len(a) < 3<<20 {
+			t.Errorf("file %s: %d bytes, want at least 3 MiB", i, len(a))
+		}
+		addrs[i] = map[netip.Addr]bool{}
+		_, err = pcaps.Process(context.Background(), bytes.NewReader(a), i, pcaps.Config{}, pcaps.HandlerFunc(func(p *pcaps.Packet) {
+			if p.SrcIP.IsPrivate() {
+				addrs[i][p.SrcIP] = true
+			}
+		}))
+		if err != nil {
+			t.Fatalf("pcaps: %v", err)
+		}
+	}
+	for a := range addrs["-1"] {
+		if addrs["-2"][a] {
+			t.Errorf("%v is in both files", a)
+		}
+	}
+	if len(addrs["-1"]) == 0 {
+		t.Error("no HOME_NET source address in the first file")
 	}
 }

@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"os"
 	"path/filepath"
-	"net/netip"
 	"testing"
 
 	"github.com/sigtool/sigtool/internal/sharedtest"

@@ -187,9 +187,11 @@ type Engine struct {
 	// txGroups[d] groups the transaction rules with a prefilter pattern
 	// by the progress they need in direction d (dirIdx); at most 64.
 	txGroups [2][]txGroup
-	// mixed is set when some HTTP rule also has payload keywords, so the
-	// scan keeps each flow's stream start for it.
-	mixed bool
+	// mixed[d] is set when some HTTP rule of direction d (dirIdx) also
+	// has payload keywords, so the scan keeps that direction's stream
+	// start for it. ET Open's are nearly all requests: the response
+	// bodies, most of the bytes, need no copy.
+	mixed [2]bool
 }
 
 // Compile turns parsed rules into an Engine. It never fails because of one

@@ -241,7 +241,7 @@ type compiled struct {
 	// bits are the flowbit names of the rule in option order, each with
 	// the slot of a flowbitOp that receives its number.
 	bits  []pendingBit
-	mixed bool // payload and HTTP buffers in one rule (Engine.mixed)
+	mixed [2]bool // payload and HTTP buffers in one rule, by direction (Engine.mixed)
 	// ne is the rule's NotEvaluated entry when it uses something not
 	// evaluated, unless its header turns out bad (finishRule).
 	ne *NotEvaluated
@@ -417,9 +417,8 @@ func (e *Engine) finishRule(sr *sigparse.Rule, c *compiled, res *resolver) (*rul
 	for _, b := range c.bits {
 		*b.slot = e.flowbit(b.name)
 	}
-	if c.mixed {
-		e.mixed = true
-	}
+	e.mixed[0] = e.mixed[0] || c.mixed[0]
+	e.mixed[1] = e.mixed[1] || c.mixed[1]
 	return r, u, nil
 }
 
@@ -967,7 +966,7 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 		}
 		r.txToSrv, r.txToCli = toSrv, toCli
 		if len(r.payload) > 0 {
-			c.mixed = true
+			c.mixed = [2]bool{toSrv, toCli}
 		}
 		if r.proto == protoUDP || r.proto == protoICMP {
 			u.add("protocol:"+sr.Protocol, "HTTP buffers on a non-TCP rule")

@@ -60,8 +60,56 @@ type flowState struct {
 }
 
 // histMax bounds the stream kept per direction for HTTP rules with payload
-// keywords.
-const histMax = 64 << 10
+// keywords. A hist buffer's capacity is a size class, histMin<<k for k
+// below histClasses, so buffers of ended flows are reused (histFree).
+const (
+	histMax     = 64 << 10
+	histMin     = 4 << 10
+	histClasses = 5
+)
+
+// appendHist appends data to the hist buffer h, growing it into a buffer
+// of the next size class, a reused one when a flow that ended left one.
+func (sc *scanner) appendHist(h, data []byte) []byte {
+	if need := len(h) + len(data); need > cap(h) {
+		k := 0
+		for histMin<<k < need && k < histClasses-1 {
+			k++
+		}
+		var nb []byte
+		if free := sc.histFree[k]; len(free) > 0 {
+			nb = free[len(free)-1][:0]
+			sc.histFree[k] = free[:len(free)-1]
+		} else {
+			nb = make([]byte, 0, histMin<<k)
+		}
+		nb = append(nb, h...)
+		sc.putHist(h)
+		h = nb
+	}
+	return append(h, data...)
+}
+
+// putHist keeps a hist buffer nothing refers to any more for reuse.
+func (sc *scanner) putHist(h []byte) {
+	for k := range histClasses {
+		if cap(h) == histMin<<k {
+			sc.histFree[k] = append(sc.histFree[k], h)
+			return
+		}
+	}
+}
+
+// FlowEnded is told by pcaps that f has ended, after its last packet: its
+// hist buffers are free for other flows. (Alerts copy what they show of
+// a buffer, so none refers to them.)
+func (sc *scanner) FlowEnded(f *pcaps.Flow) {
+	if fs, ok := f.UserData.(*flowState); ok {
+		sc.putHist(fs.hist[0])
+		sc.putHist(fs.hist[1])
+		fs.hist = [2][]byte{}
+	}
+}
 
 // streamSeg is a gap-free run of pending stream data.
 type streamSeg struct {
@@ -125,12 +173,16 @@ type scanner struct {
 	mbufs  [][]byte // buffer inspected by each recorded match (views)
 	mnames []string // and its name
 	thresh map[threshKey]*threshState
-	prof   []RuleProfile      // per rule index, with Config.Profile
-	profAt time.Time          // start of the evaluation being timed
-	profR  int                // its rule index, -1 when none
-	pfs    *prefilter.Scratch // nil without a prefilter
-	ips    iponly.Scratch
-	hdr    []byte // scratch for multi-buffer instances
+	// histFree holds the hist buffers of ended flows by size class
+	// (histMin<<k bytes), for new flows' hist to grow into without
+	// allocating and clearing.
+	histFree [histClasses][][]byte
+	prof     []RuleProfile      // per rule index, with Config.Profile
+	profAt   time.Time          // start of the evaluation being timed
+	profR    int                // its rule index, -1 when none
+	pfs      *prefilter.Scratch // nil without a prefilter
+	ips      iponly.Scratch
+	hdr      []byte // scratch for multi-buffer instances
 	// direct is the packet's stream chunk of its own direction when
 	// pending data of that direction is empty (HandlePacket): inspectDir
 	// inspects it in place. segs is its one segment.
@@ -299,15 +351,17 @@ func (sc *scanner) HandlePacket(p *pcaps.Packet) {
 			}
 			// The stream start is kept for HTTP rules with payload
 			// keywords.
-			if sc.e.mixed && !failed && len(fs.hist[d]) < histMax {
+			if sc.e.mixed[d] && !failed && len(fs.hist[d]) < histMax {
 				n := min(len(c.Data), histMax-len(fs.hist[d]))
-				fs.hist[d] = append(fs.hist[d], c.Data[:n]...)
+				fs.hist[d] = sc.appendHist(fs.hist[d], c.Data[:n])
 			}
 			if c.Final {
 				fs.closing = true
 			}
 		}
 		if failed {
+			sc.putHist(fs.hist[0])
+			sc.putHist(fs.hist[1])
 			fs.hist = [2][]byte{}
 		}
 		for _, ev := range p.HTTP {

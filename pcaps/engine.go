@@ -176,6 +176,11 @@ func Process(ctx context.Context, r io.Reader, name string, cfg Config, h Handle
 		return Stats{}, err
 	}
 	e := newEngine(ctx, cfg, h, name)
+	if fe, ok := h.(interface{ FlowEnded(*Flow) }); ok {
+		// A handler that can reuse a flow's buffers is told when it ends,
+		// as a ShardHandler is.
+		e.ended = fe.FlowEnded
+	}
 	if !KnownLinkType(rd.LinkType()) {
 		return Stats{}, &Error{File: name, Packet: 0, Err: fmt.Errorf("%w %d", errUnknownLink, rd.LinkType())}
 	}

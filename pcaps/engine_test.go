@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sigtool/sigtool/internal/sharedtest"
 	"github.com/sigtool/sigtool/pcaps/http1"
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 	"github.com/stretchr/testify/assert"
@@ -728,4 +731,44 @@ func TestConsumedStreamsHoldNoMemory(t *testing.T) {
 	assert.Zero(t, e.mem)
 	assert.Positive(t, e.bufs.pooled, "its buffer is in the pool for the next flow")
 	e.finish()
+}
+
+// endRec is a Handler that also wants to know when flows end.
+type endRec struct {
+	ended map[*Flow]bool
+	late  int // packets of a flow after its end
+}
+
+func (r *endRec) HandlePacket(p *Packet) {
+	if p.Flow != nil && r.ended[p.Flow] {
+		r.late++
+	}
+}
+
+func (r *endRec) FlowEnded(f *Flow) { r.ended[f] = true }
+
+// TestProcessFlowEnded: Process tells a handler with FlowEnded of every
+// flow's end once, after the flow's last packet (the matcher then reuses
+// the flow's buffers).
+func TestProcessFlowEnded(t *testing.T) {
+	root := sharedtest.Path(t, "corpus")
+	var files []string
+	_ = filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && filepath.Ext(p) == ".pcap" && len(files) < 40 {
+			files = append(files, p)
+		}
+		return nil
+	})
+	flows := 0
+	for _, f := range files {
+		r := &endRec{ended: map[*Flow]bool{}}
+		st, _ := ProcessFile(context.Background(), f, Config{}, r)
+		if len(r.ended) != st.Flows || r.late != 0 {
+			t.Errorf("%s: %d flows ended of %d, %d packets after a flow ended", f, len(r.ended), st.Flows, r.late)
+		}
+		flows += st.Flows
+	}
+	if flows == 0 {
+		t.Fatal("no flows in the corpus captures")
+	}
 }

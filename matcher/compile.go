@@ -563,7 +563,7 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 			if !ok {
 				return intArg{}, false
 			}
-			return intArg{set: true, v: i + 1}, true
+			return intArg{set: true, v: uint8(i + 1)}, true
 		}
 		return intArg{set: true, n: v.N}, true
 	}
@@ -732,8 +732,9 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 				u.add(o.Name, "byte_test uses an undefined byte_extract variable")
 				continue
 			}
-			c := op{kind: opByteTest, optIdx: i, nbytes: v.Bytes, bOffset: off, value: val, cmp: v.Op, cmpNeg: v.Negated,
-				relative: v.Relative, str: v.String, base: baseOf(v.Base), little: v.Endian == "little", bitmask: v.Bitmask}
+			c := op{kind: opByteTest, optIdx: i, relative: v.Relative, byteArgs: &byteArgs{nbytes: v.Bytes, bOffset: off,
+				value: val, cmp: v.Op, cmpNeg: v.Negated, str: v.String, base: baseOf(v.Base), little: v.Endian == "little",
+				bitmask: v.Bitmask}}
 			buf := cur
 			if v.Relative {
 				buf = lastBuf
@@ -753,9 +754,9 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 				u.add(o.Name, "byte_jump uses an undefined byte_extract variable")
 				continue
 			}
-			c := op{kind: opByteJump, optIdx: i, nbytes: v.Bytes, bOffset: off, relative: v.Relative, str: v.String,
-				base: baseOf(v.Base), little: v.Endian == "little", bitmask: v.Bitmask, align: v.Align,
-				fromBegin: v.FromBeginning, fromEnd: v.FromEnd, postOffset: v.PostOffset, multiplier: v.Multiplier}
+			c := op{kind: opByteJump, optIdx: i, relative: v.Relative, byteArgs: &byteArgs{nbytes: v.Bytes, bOffset: off,
+				str: v.String, base: baseOf(v.Base), little: v.Endian == "little", bitmask: v.Bitmask, align: v.Align,
+				fromBegin: v.FromBeginning, fromEnd: v.FromEnd, postOffset: v.PostOffset, multiplier: v.Multiplier}}
 			buf := cur
 			if v.Relative {
 				buf = lastBuf
@@ -777,9 +778,9 @@ func (w *compileWorker) compileRule(sr *sigparse.Rule) compiled {
 			}
 			idx := len(varIdx)
 			varIdx[v.Name] = idx
-			c := op{kind: opByteExtract, optIdx: i, nbytes: v.Bytes, bOffset: intArg{set: true, n: v.Offset},
-				relative: v.Relative, str: v.String, base: baseOf(v.Base), little: v.Endian == "little",
-				bitmask: v.Bitmask, multiplier: v.Multiplier, alignN: v.Align, varIdx: idx}
+			c := op{kind: opByteExtract, optIdx: i, relative: v.Relative, byteArgs: &byteArgs{nbytes: v.Bytes,
+				bOffset: intArg{set: true, n: v.Offset}, str: v.String, base: baseOf(v.Base), little: v.Endian == "little",
+				bitmask: v.Bitmask, multiplier: v.Multiplier, alignN: v.Align, varIdx: idx}}
 			buf := cur
 			if v.Relative {
 				buf = lastBuf

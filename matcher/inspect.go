@@ -20,9 +20,9 @@ const (
 
 // intArg is a number or a byte_extract variable (index into scratch.vars).
 type intArg struct {
-	set bool
 	n   int
-	v   int // variable index + 1; 0 = literal
+	v   uint8 // variable index + 1 (below maxVars); 0 = literal
+	set bool
 }
 
 func (a intArg) get(s *scratch) int {
@@ -36,17 +36,9 @@ func (a intArg) get(s *scratch) int {
 // kind; ops are immutable once compiled.
 type op struct {
 	kind opKind
-	// optIdx is the option's index in the rule, for Match reporting.
-	optIdx int
-
-	// content
-	pat        []byte
+	// The flags come first, beside kind, so they share its word.
 	nocase     bool
 	negated    bool
-	depth      intArg
-	offset     intArg
-	distance   intArg
-	within     intArg
 	startswith bool
 	endswith   bool
 	// relative is set for contents with distance or within, pcre /R,
@@ -64,13 +56,29 @@ type op struct {
 	// (its failures do not end the inspection).
 	varOffset bool
 
+	// optIdx is the option's index in the rule, for Match reporting.
+	optIdx int
+
+	// content
+	pat      []byte
+	depth    intArg
+	offset   intArg
+	distance intArg
+	within   intArg
+
 	// pcre
 	re *pcreProg
 
 	// isdataat
 	dataat intArg
 
-	// byte_test / byte_jump / byte_extract
+	// byte_test / byte_jump / byte_extract; nil for other kinds, so
+	// the ops of content and pcre, nearly all of them, stay small.
+	*byteArgs
+}
+
+// byteArgs are the arguments of byte_test, byte_jump and byte_extract.
+type byteArgs struct {
 	nbytes     int
 	bOffset    intArg
 	str        bool

@@ -34,9 +34,11 @@ type searcher struct {
 	rules  []int32 // rules of pats[i]: rules[pats[i].r0:pats[i].r1]
 	arena  []byte  // pattern bytes: lower-cased when nocase, as given otherwise
 	single []single
-	isOne  *[256]bool // bytes that are (a case of) a one-byte pattern
-	pair   *layer     // direct pair bitmap; nil when no pattern uses it
-	wide   []*layer
+	// byOne[c] lists, as index+1 and 0 for none, the one-byte patterns
+	// byte c is: at most two (exact "A" and nocase "a").
+	byOne *[256][2]uint16
+	pair  *layer // direct pair bitmap; nil when no pattern uses it
+	wide  []*layer
 }
 
 // pattern is one distinct (bytes, nocase) fast pattern of a buffer kind.
@@ -52,6 +54,7 @@ type pattern struct {
 // occurs.
 type single struct {
 	pat    int32
+	id     int32 // pats[pat].id
 	b, alt byte
 	hasAlt bool
 }
@@ -256,16 +259,18 @@ func (s *searcher) assign() {
 		pt := &s.pats[i]
 		b := s.bytesOf(pt)
 		if len(b) == 1 {
-			sg := single{pat: int32(i), b: b[0]}
+			sg := single{pat: int32(i), id: pt.id, b: b[0]}
 			if pt.nocase {
 				sg.alt, sg.hasAlt = b[0]-'a'+'A', true
 			}
 			s.single = append(s.single, sg)
-			if s.isOne == nil {
-				s.isOne = new([256]bool)
+			if s.byOne == nil {
+				s.byOne = new([256][2]uint16)
 			}
-			s.isOne[sg.b] = true
-			s.isOne[sg.alt] = s.isOne[sg.alt] || sg.hasAlt
+			s.addOne(sg.b, len(s.single))
+			if sg.hasAlt {
+				s.addOne(sg.alt, len(s.single))
+			}
 			continue
 		}
 		ch[i] = choices(b, pt.nocase, df)
@@ -375,6 +380,16 @@ func newLayer(ents []windowEnt, stride, lg int, h func(uint32) uint32) *layer {
 func (l *layer) bucketOf(h uint32) uint32 {
 	w := h >> 6
 	return l.rank[w] + uint32(bits.OnesCount64(l.set[w]&(1<<(h&63)-1)))
+}
+
+// addOne lists the one-byte pattern with index+1 j under byte c.
+func (s *searcher) addOne(c byte, j int) {
+	e := &s.byOne[c]
+	if e[0] == 0 {
+		e[0] = uint16(j)
+	} else {
+		e[1] = uint16(j)
+	}
 }
 
 func (s *searcher) bytesOf(pt *pattern) []byte {
@@ -516,25 +531,35 @@ func (s *searcher) scanSingles(sc *Scratch, data []byte) {
 		}
 		return
 	}
-	left := 0
-	for i := range s.single {
-		if sc.pmark[s.pats[s.single[i].pat].id] != sc.gen {
-			left++
+	// Short buffers (http.host has the ten digits and ~15 bytes) are
+	// looked at whole; in long ones the pass stops once every pattern is
+	// found.
+	left := -1
+	if len(data) > 64 {
+		left = 0
+		for i := range s.single {
+			if sc.pmark[s.single[i].id] != sc.gen {
+				left++
+			}
 		}
-	}
-	for _, c := range data {
 		if left == 0 {
 			return
 		}
-		if !s.isOne[c] {
+	}
+	for _, c := range data {
+		e := &s.byOne[c]
+		if e[0] == 0 {
 			continue
 		}
-		for i := range s.single {
-			sg := &s.single[i]
-			pt := &s.pats[sg.pat]
-			if (sg.b == c || sg.hasAlt && sg.alt == c) && sc.pmark[pt.id] != sc.gen {
-				s.found(sc, pt)
-				left--
+		for _, j := range e {
+			if j == 0 {
+				break
+			}
+			if sg := &s.single[j-1]; sc.pmark[sg.id] != sc.gen {
+				s.found(sc, &s.pats[sg.pat])
+				if left--; left == 0 {
+					return
+				}
 			}
 		}
 	}

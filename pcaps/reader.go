@@ -161,6 +161,8 @@ type pcapReader struct {
 	snaplen  uint32
 	maxCap   int
 	linkType int
+	// borrow, when set, gives the buffers to read into (borrowBuffers).
+	borrow func(size int) []byte
 }
 
 const (
@@ -221,19 +223,34 @@ func (pr *pcapReader) fill(n int) error {
 	if pr.end-pr.pos >= n {
 		return nil
 	}
-	// The previous frame is no longer in use: move the partial record
-	// to the front.
-	pr.end = copy(pr.buf, pr.buf[pr.pos:pr.end])
-	pr.pos = 0
-	for pr.end < n {
+	if pr.pos > 0 && pr.pos+n > len(pr.buf) {
+		// The record does not fit after pos. The previous frame is no
+		// longer in use: move the partial record to the front, or with
+		// borrow to a buffer of the caller's, so frames handed out stay
+		// where they are.
+		dst := pr.buf
+		if pr.borrow != nil {
+			dst = pr.borrow(len(pr.buf))
+		}
+		pr.end = copy(dst, pr.buf[pr.pos:pr.end])
+		pr.pos, pr.buf = 0, dst
+	}
+	for pr.end-pr.pos < n {
 		if pr.err != nil {
-			if pr.err == io.EOF && pr.end > 0 {
+			if pr.err == io.EOF && pr.end > pr.pos {
 				return io.ErrUnexpectedEOF
 			}
 			return pr.err
 		}
 		if pr.end == len(pr.buf) {
-			nb := make([]byte, min(2*len(pr.buf), max(n, pcapReadBuf)))
+			// Only with pos 0: a record longer than the buffer.
+			size := min(2*len(pr.buf), max(n, pcapReadBuf))
+			var nb []byte
+			if pr.borrow != nil {
+				nb = pr.borrow(size)
+			} else {
+				nb = make([]byte, size)
+			}
 			copy(nb, pr.buf[:pr.end])
 			pr.buf = nb
 		}
@@ -244,6 +261,21 @@ func (pr *pcapReader) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// borrowBuffers makes the reader leave the frames it has returned in
+// place: when it needs a buffer, it calls next(size) for one of at least
+// size bytes and stops using its current one, which is then the caller's
+// to reuse once it is done with the frames in it. It returns the buffer
+// in use, or nil when the capture is not classic pcap (pcapng frames are
+// pcapgo's and valid until the next call only).
+func (r *Reader) borrowBuffers(next func(size int) []byte) []byte {
+	pr, ok := r.fr.(*pcapReader)
+	if !ok {
+		return nil
+	}
+	pr.borrow = next
+	return pr.buf
 }
 
 // ZeroCopyReadPacketData returns the next record; data is valid until the
@@ -265,7 +297,7 @@ func (pr *pcapReader) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, er
 		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", caplen, origlen)
 	}
 	if err := pr.fill(16 + int(caplen)); err != nil {
-		if err == io.ErrUnexpectedEOF && pr.end == 16 {
+		if err == io.ErrUnexpectedEOF && pr.end-pr.pos == 16 {
 			// As pcapgo (io.ReadFull of the data): a capture that ends
 			// right after a record header ends there.
 			err = io.EOF

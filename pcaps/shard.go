@@ -93,6 +93,10 @@ func (s *Shard) Phase() Phase { return s.phase }
 // with and how far the fastest shard can get ahead of the slowest. Large
 // batches keep the hand-offs between goroutines (a wake-up each) rare: on
 // a busy machine a wake-up can take milliseconds.
+//
+// A batch's frames are not copied: they stay in the reader's buffers
+// (chunks), which the batches referring to them hold until every shard is
+// done with them (pcapng, which pcapgo reads, is copied into chunks).
 const (
 	// MaxShards caps ProcessSharded's n: every shard looks at every frame
 	// (as a tick at least), so shards beyond the cores only add work.
@@ -105,10 +109,9 @@ const (
 
 type batch struct {
 	frames []Frame
-	offs   []int   // start of each frame's data in buf
-	owner  []int32 // shard of each frame
-	alt    []int32 // ICMP error: the quoted flow's shard, which decides; else -1
-	buf    []byte
+	owner  []int32  // shard of each frame
+	alt    []int32  // ICMP error: the quoted flow's shard, which decides; else -1
+	chunks []*chunk // holding the frames' data
 	last   bool
 	refs   atomic.Int32
 
@@ -120,19 +123,28 @@ type batch struct {
 }
 
 func (b *batch) reset() {
-	b.frames, b.offs, b.owner, b.alt = b.frames[:0], b.offs[:0], b.owner[:0], b.alt[:0]
-	b.buf, b.decided, b.last = b.buf[:0], b.decided[:0], false
+	b.frames, b.owner, b.alt, b.chunks = b.frames[:0], b.owner[:0], b.alt[:0], b.chunks[:0]
+	b.decided, b.last = b.decided[:0], false
 }
 
-// seal points the frames at their data once buf no longer moves.
-func (b *batch) seal() {
-	for i := range b.frames {
-		end := len(b.buf)
-		if i+1 < len(b.offs) {
-			end = b.offs[i+1]
-		}
-		b.frames[i].Data = b.buf[b.offs[i]:end:end]
+// add appends frame f, whose data is in c.
+func (b *batch) add(f *Frame, c *chunk, owner, alt int) {
+	if len(b.chunks) == 0 || b.chunks[len(b.chunks)-1] != c {
+		c.refs.Add(1)
+		b.chunks = append(b.chunks, c)
 	}
+	b.frames = append(b.frames, *f)
+	b.owner = append(b.owner, int32(owner))
+	b.alt = append(b.alt, int32(alt))
+	b.decided = append(b.decided, 0)
+}
+
+// chunk is a buffer of frame data: the reader's, or frames copied. It is
+// reused once neither the reader nor a batch refers to it.
+type chunk struct {
+	buf  []byte
+	used int // copied frames: buf[:used] is taken
+	refs atomic.Int32
 }
 
 func (b *batch) decide(i int, take bool) {
@@ -162,6 +174,10 @@ type shardRun struct {
 	n    int
 	free chan *batch
 	made int
+	// Chunks: at most cap(freeChunks) made, which the batches in flight
+	// cannot all hold (see getChunk).
+	freeChunks chan *chunk
+	chunksMade int
 	// The checksum auto-off decision (see checksumSample), taken by the
 	// reader before frame checksumSample is sent: csumBefore is the
 	// failure count of the frames before it, csumOff the decision.
@@ -177,7 +193,7 @@ func (r *shardRun) get() *batch {
 	}
 	if r.made < cap(r.free) {
 		r.made++
-		b := &batch{buf: make([]byte, 0, batchBytes), frames: make([]Frame, 0, batchFrames)}
+		b := &batch{frames: make([]Frame, 0, batchFrames)}
 		b.cond.L = &b.mu
 		return b
 	}
@@ -186,8 +202,41 @@ func (r *shardRun) get() *batch {
 
 func (r *shardRun) release(b *batch) {
 	if b.refs.Add(-1) == 0 {
+		for _, c := range b.chunks {
+			r.unref(c)
+		}
 		b.reset()
 		r.free <- b
+	}
+}
+
+// getChunk returns a chunk of at least size bytes that the caller holds.
+// Every chunk in use is the reader's or held by a batch: one under
+// construction holds at most two of at least batchBytes, the others are
+// released by the shards, so waiting for a chunk never blocks for good.
+func (r *shardRun) getChunk(size int) *chunk {
+	var c *chunk
+	select {
+	case c = <-r.freeChunks:
+	default:
+		if r.chunksMade < cap(r.freeChunks) {
+			r.chunksMade++
+			c = &chunk{}
+		} else {
+			c = <-r.freeChunks
+		}
+	}
+	if len(c.buf) < size {
+		c.buf = make([]byte, size)
+	}
+	c.used = 0
+	c.refs.Store(1)
+	return c
+}
+
+func (r *shardRun) unref(c *chunk) {
+	if c.refs.Add(-1) == 0 {
+		r.freeChunks <- c
 	}
 }
 
@@ -207,7 +256,8 @@ func ProcessSharded(ctx context.Context, r io.Reader, name string, cfg Config, n
 		return Stats{}, &Error{File: name, Packet: 0, Err: fmt.Errorf("%w %d", errUnknownLink, rd.LinkType())}
 	}
 	// At most 34 batches (34 MiB) in flight whatever n.
-	run := &shardRun{n: n, free: make(chan *batch, min(n*batchesPerShard, 32)+2)}
+	nb := min(n*batchesPerShard, 32) + 2
+	run := &shardRun{n: n, free: make(chan *batch, nb), freeChunks: make(chan *chunk, nb+3)}
 	scfg := cfg
 	// The caps are the run's: each shard gets its share.
 	if scfg.StreamMemcap <= 0 {
@@ -240,8 +290,21 @@ func ProcessSharded(ctx context.Context, r io.Reader, name string, cfg Config, n
 	} else {
 		run.csumOff = true
 	}
+	// The frames' chunk: the reader's buffer, or with pcapng a chunk the
+	// frames are copied into.
+	var cur *chunk
+	if first := rd.borrowBuffers(func(size int) []byte {
+		old := cur
+		cur = run.getChunk(size)
+		run.unref(old)
+		return cur.buf
+	}); first != nil {
+		run.chunksMade++
+		cur = &chunk{buf: first}
+		cur.refs.Store(1)
+	}
+	copied := cur == nil
 	send := func(b *batch) {
-		b.seal()
 		b.refs.Store(int32(n))
 		for _, s := range shards {
 			s.in <- b
@@ -252,6 +315,7 @@ func ProcessSharded(ctx context.Context, r io.Reader, name string, cfg Config, n
 	var f Frame
 	var runErr error
 	packets := 0
+	inBatch := 0 // bytes of frame data in b
 	b := run.get()
 	for {
 		if err := ctx.Err(); err != nil {
@@ -282,16 +346,25 @@ func ProcessSharded(ctx context.Context, r io.Reader, name string, cfg Config, n
 			}
 		}
 		owner, alt := route(&dec, &pk, &f, n)
-		if len(b.frames) > 0 && (len(b.frames) == batchFrames || len(b.buf)+len(f.Data) > batchBytes) {
+		if len(b.frames) > 0 && (len(b.frames) == batchFrames || inBatch+len(f.Data) > batchBytes) {
 			send(b)
 			b = run.get()
+			inBatch = 0
 		}
-		b.offs = append(b.offs, len(b.buf))
-		b.buf = append(b.buf, f.Data...)
-		b.frames = append(b.frames, Frame{Num: f.Num, Time: f.Time, Length: f.Length, LinkType: f.LinkType})
-		b.owner = append(b.owner, int32(owner))
-		b.alt = append(b.alt, int32(alt))
-		b.decided = append(b.decided, 0)
+		inBatch += len(f.Data)
+		if copied {
+			if cur == nil || cur.used+len(f.Data) > len(cur.buf) {
+				old := cur
+				cur = run.getChunk(max(len(f.Data), batchBytes))
+				if old != nil {
+					run.unref(old)
+				}
+			}
+			d := cur.buf[cur.used : cur.used+len(f.Data) : cur.used+len(f.Data)]
+			cur.used += copy(d, f.Data)
+			f.Data = d
+		}
+		b.add(&f, cur, owner, alt)
 	}
 	b.last = true
 	send(b)

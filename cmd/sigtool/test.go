@@ -315,8 +315,11 @@ func cmdTest(ctx context.Context, env *Env, args []string) int {
 	ord := &orderedOutput{
 		begin: func(r *scanResult) { sum.Begin(r.path) },
 		alert: func(a *matcher.Alert) {
-			sum.Alert(a)
 			switch *format {
+			case "summary":
+				// Only the summary needs the per-rule counts and the set
+				// of alerting flows, which grows with the capture.
+				sum.Alert(a)
 			case "eve":
 				buf = eveOpts.Append(buf[:0], a)
 				bw.Write(buf)

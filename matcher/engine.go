@@ -138,6 +138,11 @@ type txState struct {
 	// each rule inspects, not yet done: the transaction can be forgotten
 	// at 0.
 	pending int
+	// inspected[d]: the transaction was inspected in direction d once
+	// its progress there was complete, and is not inspected in d again
+	// (Suricata's APP_LAYER_TX_INSPECTED_TS/TC after DetectRunTx): a
+	// rule still waiting, on flowbits say, is done with it.
+	inspected [2]bool
 }
 
 // candidate is an alert waiting for the packet's alert queue.
@@ -777,12 +782,20 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 	// body is not rescanned on every segment. Pseudo packets (flow end)
 	// make every rule ready, so they scan whatever there is.
 	cache := !pseudo && len(sc.e.pfBufs) <= 64
+	complete := http1.RequestComplete
+	if !toSrv {
+		complete = http1.ResponseComplete
+	}
 	for _, ts := range fs.txs {
+		if ts.inspected[d] {
+			continue
+		}
 		if sc.prof != nil {
 			// The prefilter work below is no rule's.
 			sc.profStart(nil)
 		}
 		pr := ts.tx.Progress()
+		ts.inspected[d] = pr.Has(complete)
 		cands := ts.pfCands[d]
 		if sc.pfs != nil {
 			var final uint64
@@ -905,7 +918,8 @@ func (sc *scanner) inspectTxs(p *pcaps.Packet, fs *flowState, toSrv, pseudo bool
 	// Forget the oldest transactions every rule is done with; ids below
 	// forgotten are never tracked again.
 	n := 0
-	for n < len(fs.txs) && fs.txs[n].tx.Progress().Has(http1.ResponseComplete) && sc.allDone(fs.txs[n]) {
+	for n < len(fs.txs) && (fs.txs[n].inspected == [2]bool{true, true} ||
+		fs.txs[n].tx.Progress().Has(http1.ResponseComplete) && sc.allDone(fs.txs[n])) {
 		n++
 	}
 	if n > 0 {

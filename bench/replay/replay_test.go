@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sigtool/sigtool/internal/sharedtest"
@@ -227,5 +228,66 @@ func TestBenignCorpus(t *testing.T) {
 		} else {
 			last = ts
 		}
+	}
+}
+
+// TestLoadLinkTypes: raw-IP captures are given Ethernet framing and replay
+// to the same packets as an Ethernet capture of the same conversation; a
+// pcapng with the frames of an earlier pcap, and a link type Load does not
+// convert (BSD loopback), are skipped with a note.
+func TestLoadLinkTypes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, link pcapgen.Link, ng bool) {
+		c, err := pcapgen.New(pcapgen.Options{Link: link})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := netip.MustParseAddrPort("192.168.1.10:40000")
+		srv := netip.MustParseAddrPort("203.0.113.5:80")
+		ex := pcapgen.Exchange{Request: []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), Response: []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")}
+		if _, err := c.AddConversation(pcapgen.Conversation{Client: cl, Server: srv, Exchanges: []pcapgen.Exchange{ex}}); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if ng {
+			err = c.WritePcapNG(&buf)
+		} else {
+			err = c.WritePcap(&buf)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a-eth.pcap", pcapgen.Ethernet, false)
+	write("a-eth.pcapng", pcapgen.Ethernet, true)
+	write("b-raw.pcap", pcapgen.RawIP, false)
+	write("c-null.pcap", pcapgen.Null, false)
+	c, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Captures) != 2 || c.Captures[0].Name != "a-eth.pcap" || c.Captures[1].Name != "b-raw.pcap" {
+		t.Fatalf("Load kept %d captures (%v), want a-eth.pcap and b-raw.pcap", len(c.Captures), c.Captures)
+	}
+	if len(c.Skipped) != 2 || !strings.Contains(c.Skipped[0], "a-eth.pcapng: same frames as a-eth.pcap") || !strings.Contains(c.Skipped[1], "c-null.pcap: link type 0") {
+		t.Errorf("Skipped = %q", c.Skipped)
+	}
+	var stats []pcaps.Stats
+	for i := range c.Captures {
+		var buf bytes.Buffer
+		if _, err := Write(context.Background(), &buf, &Corpus{Captures: c.Captures[i : i+1]}, 1, 0); err != nil {
+			t.Fatal(err)
+		}
+		st, err := pcaps.Process(context.Background(), &buf, c.Captures[i].Name, pcaps.Config{}, pcaps.HandlerFunc(func(*pcaps.Packet) {}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats = append(stats, st)
+	}
+	if stats[0].HTTPTransactions != 1 || stats[0].ChecksumErrors != 0 || stats[0].Packets != stats[1].Packets || stats[0].HTTPTransactions != stats[1].HTTPTransactions || stats[1].ChecksumErrors != 0 {
+		t.Errorf("replayed Ethernet capture %+v, raw IP capture %+v: want the same packets and one HTTP transaction", stats[0], stats[1])
 	}
 }

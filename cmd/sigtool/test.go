@@ -444,7 +444,8 @@ type scanResult struct {
 // orderedOutput puts the alerts of captures scanned concurrently in input
 // order as they come: the capture next in that order writes its alerts
 // straight through, a later one holds them only until every capture
-// before it has ended. So a long capture's alerts are never held in
+// before it has ended, and at most maxHeldAlerts of them: then its scan
+// waits for its turn. So a long capture's alerts are never held in
 // memory, nor are a single capture's whatever --jobs. The callbacks are
 // called under mu: begin when a capture's turn comes, alert for each of
 // its alerts, end once it has been scanned.
@@ -454,13 +455,22 @@ type orderedOutput struct {
 	end   func(r *scanResult)
 
 	mu      sync.Mutex
+	turn    sync.Cond // signalled when next moves
 	results []*scanResult
 	next    int // the capture being written
 }
 
+// maxHeldAlerts bounds the alerts a capture holds while an earlier one is
+// being written (a few hundred bytes each), so memory does not grow with
+// the captures' sizes whatever their order.
+var maxHeldAlerts = 1 << 16
+
 // emit hands over one alert of r.
 func (o *orderedOutput) emit(r *scanResult, a *matcher.Alert) {
 	o.mu.Lock()
+	for r.idx != o.next && len(r.alerts) >= maxHeldAlerts {
+		o.turn.Wait()
+	}
 	if r.idx == o.next {
 		o.alert(a)
 	} else {
@@ -478,6 +488,7 @@ func (o *orderedOutput) finish(r *scanResult) {
 		o.end(o.results[o.next])
 		o.next++
 		o.start()
+		o.turn.Broadcast()
 	}
 }
 
@@ -501,14 +512,16 @@ func (o *orderedOutput) start() {
 // workers (ScanParallel, whose output is Scan's). It returns when every
 // capture has ended. The bytes read, packets and alerts advance bar.
 func scanAll(ctx context.Context, engine *matcher.Engine, paths []string, jobs int, stdin io.Reader, bar *byteProgress, out *orderedOutput) {
-	out.results = make([]*scanResult, len(paths))
+	results := make([]*scanResult, len(paths))
 	queue := make(chan *scanResult, len(paths))
 	for i, p := range paths {
-		out.results[i] = &scanResult{idx: i, path: p}
-		queue <- out.results[i]
+		results[i] = &scanResult{idx: i, path: p}
+		queue <- results[i]
 	}
 	close(queue)
+	out.turn.L = &out.mu
 	out.mu.Lock()
+	out.results = results
 	out.start()
 	out.mu.Unlock()
 	workers := min(jobs, len(paths))

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/pcaps/pcapgen"
 )
 
@@ -110,4 +112,85 @@ func TestTestStreamsAlerts(t *testing.T) {
 		first := out.buf.Len() / len(tc.pcaps)
 		assert.Greater(t, out.before, first/2, "%v: %d of the first capture's %d output bytes written before its end was read", args, out.before, first)
 	}
+}
+
+// gatedReader blocks its reads until open is closed.
+type gatedReader struct {
+	r    io.Reader
+	open chan struct{}
+}
+
+func (g gatedReader) Read(b []byte) (int, error) {
+	<-g.open
+	return g.r.Read(b)
+}
+
+// TestScanAllHoldsAtMost: a capture scanned while an earlier one is still
+// running holds at most maxHeldAlerts alerts, then waits for its turn;
+// the output keeps input order.
+func TestScanAllHoldsAtMost(t *testing.T) {
+	defer func(n int) { maxHeldAlerts = n }(maxHeldAlerts)
+	maxHeldAlerts = 3
+	c, err := pcapgen.New(pcapgen.Options{})
+	require.NoError(t, err)
+	for i := range 12 {
+		_, err := c.AddConversation(pcapgen.Conversation{
+			Client: netip.AddrPortFrom(netip.AddrFrom4([4]byte{192, 168, 1, byte(100 + i)}), uint16(49200+i)),
+			Server: netip.MustParseAddrPort("198.51.100.23:80"),
+			Exchanges: []pcapgen.Exchange{{
+				Request:  []byte(fmt.Sprintf("GET /imagedump/image.php?id=%d HTTP/1.1\r\nHost: 198.51.100.23\r\n\r\n", i)),
+				Response: []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")}},
+		})
+		require.NoError(t, err)
+	}
+	many := filepath.Join(t.TempDir(), "many.pcap")
+	require.NoError(t, c.WriteFile(many))
+	loaded, err := loadTestRules(&Env{}, []string{testdataDir + "/kryptik.rules"})
+	require.NoError(t, err)
+	engine, err := matcher.Compile(loaded.Enabled(), matcher.Config{})
+	require.NoError(t, err)
+
+	var got []string
+	out := &orderedOutput{
+		begin: func(r *scanResult) { got = append(got, "begin "+r.path) },
+		alert: func(a *matcher.Alert) { got = append(got, a.SrcIP.String()) },
+		end:   func(r *scanResult) { got = append(got, "end "+r.path) },
+	}
+	gate := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The first capture, on stdin, waits for the gate; the second
+		// runs meanwhile.
+		scanAll(t.Context(), engine, []string{"-", many}, 2, gatedReader{bytes.NewReader(c.Bytes()), gate}, newByteProgress(io.Discard, false, 0), out)
+	}()
+	held := func() (int, bool) {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		if out.results == nil {
+			return 0, false
+		}
+		r := out.results[1]
+		return len(r.alerts), r.finished
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if n, fin := held(); n >= 3 || fin {
+			break
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // time enough to scan the rest
+	n, fin := held()
+	assert.Equal(t, 3, n, "alerts held by the second capture")
+	assert.False(t, fin, "second capture scanned while the first is held up")
+	close(gate)
+	<-done
+
+	want := []string{"begin -"}
+	for i := range 12 {
+		want = append(want, fmt.Sprintf("192.168.1.%d", 100+i))
+	}
+	want = append(want, "end -", "begin "+many)
+	want = append(want, want[1:13]...)
+	want = append(want, "end "+many)
+	assert.Equal(t, want, got)
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,15 +28,19 @@ type pcreProg struct {
 	// alternative begins with ^ without m, or \A), so a search from a
 	// later offset finds nothing.
 	atStart bool
-	// re2After, when set, is the search from a later offset for an re2
+	// afterSrc, when set, is the search from a later offset for an re2
 	// pattern whose match depends on the byte before it (\b, \B, ^ with
 	// m) or that flag A anchors at that offset: it is run over the
 	// buffer from one byte earlier, with that byte consumed first, so
-	// the pattern sees its real left context. Nil when re2 over the
-	// rest of the buffer means the same.
-	re2After *regexp.Regexp
-	bt       *regexp2.Regexp
-	negated  bool
+	// the pattern sees its real left context. Empty when re2 over the
+	// rest of the buffer means the same. It is compiled into re2After
+	// on first use: retries are rare, and compiling it for every such
+	// pattern cost ET Open's compile 8 MB.
+	afterSrc  string
+	afterOnce sync.Once
+	re2After  *regexp.Regexp
+	bt        *regexp2.Regexp
+	negated   bool
 }
 
 // compilePCRE compiles a Suricata pcre pattern with its flags (the
@@ -90,7 +95,7 @@ func compilePCRE(pattern, flags string, negated bool) (*pcreProg, error) {
 			if err := p.setAfter(inner, anchored); err == nil {
 				return p, nil
 			}
-			p.re2, p.atStart, p.re2After = nil, false, nil
+			p.re2, p.atStart, p.afterSrc = nil, false, ""
 		}
 	}
 	if ungreedy {
@@ -151,6 +156,9 @@ func needsBacktracking(p string) bool {
 // offset after the subject's start (atStart, re2After). inner is the
 // pattern with its flags; anchored is flag A.
 func (p *pcreProg) setAfter(inner string, anchored bool) error {
+	if !anchored && !mayAssertLeft(inner) {
+		return nil
+	}
 	re, err := syntax.Parse(inner, syntax.Perl)
 	if err != nil {
 		return err
@@ -165,12 +173,31 @@ func (p *pcreProg) setAfter(inner string, anchored bool) error {
 	}
 	// (?s:.) consumes the byte before the offset; a ^ without m inside
 	// the pattern then never matches, as PCRE's does not past offset 0.
-	src := `(?s:.)(?:` + inner + `)`
+	p.afterSrc = `(?s:.)(?:` + inner + `)`
 	if anchored {
-		src = `\A` + src
+		p.afterSrc = `\A` + p.afterSrc
 	}
-	p.re2After, err = regexp.Compile(src)
-	return err
+	return nil
+}
+
+// mayAssertLeft is a quick look for ^ (outside a class's opening [^),
+// \A, \b or \B, before parsing: most patterns have none, and parsing
+// them all cost ET Open's compile 8 MB. A false yes only costs the parse.
+func mayAssertLeft(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			if i+1 < len(p) && strings.IndexByte("AbB", p[i+1]) >= 0 {
+				return true
+			}
+			i++
+		case '^':
+			if i == 0 || p[i-1] != '[' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // startsAtBeginText reports whether every match of re begins with a
@@ -237,6 +264,14 @@ func (p *pcreProg) find(buf []byte, base, from int) (int, int, bool) {
 	if from > base {
 		if p.atStart {
 			return 0, 0, false
+		}
+		if p.afterSrc != "" {
+			p.afterOnce.Do(func() {
+				// inner compiled, so this does too (one group
+				// and a (?s:.) more); were it ever refused,
+				// the search below stays the plain one.
+				p.re2After, _ = regexp.Compile(p.afterSrc)
+			})
 		}
 		if p.re2After != nil {
 			loc := p.re2After.FindIndex(buf[from-1:])

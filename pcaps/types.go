@@ -45,6 +45,11 @@ type Config struct {
 // references (Data, Payload, Stream[i].Data, HTTP) are valid only during the
 // call: copy what must outlive it. Flow outlives the call; its UserData
 // belongs to the handler.
+//
+// A Handler that also has a method FlowEnded(*Flow) is told by Process of
+// each flow's end, after the flow's last HandlePacket, so it can reuse
+// what it kept for the flow (ShardHandler's FlowEnded does the same for
+// ProcessSharded).
 type Handler interface {
 	HandlePacket(p *Packet)
 }

@@ -214,8 +214,10 @@ func (w *worker) collect(p *pcaps.Packet) {
 	o.groups = append(o.groups, g)
 }
 
-// FlowEnded notes the end of a flow, so the merge stage can forget its id.
+// FlowEnded notes the end of a flow, so the merge stage can forget its id,
+// and lets the worker's scanner reuse the flow's buffers as Scan's does.
 func (w *worker) FlowEnded(f *pcaps.Flow) {
+	w.sc.FlowEnded(f)
 	w.cur.ended = append(w.cur.ended, f.ID)
 }
 

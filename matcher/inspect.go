@@ -3,6 +3,7 @@ package matcher
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"strconv"
 )
 
@@ -130,6 +131,47 @@ type scratch struct {
 	// pcre (pcreFind), converted once per list when runesGen is gen.
 	runes    []rune
 	runesGen uint32
+	// fails remembers the steps of the list being inspected that failed
+	// from some cursor (valid when its gen is gen), so that inspect does
+	// not redo them; failMemo says when that is sound. noMemo turns it
+	// off, for tests that compare.
+	fails   [failSlots]failMemo
+	useMemo bool
+	noMemo  bool
+}
+
+// failSlots is the size of scratch.fails, a power of two. The table is
+// a cache: a failure whose slot is taken again is recomputed when asked
+// again.
+const (
+	failBits  = 9
+	failSlots = 1 << failBits
+)
+
+// failMemo: inspecting the list from step i with the cursor (the end of
+// the previous match) at pos gave inspNoMatch after steps recursion
+// steps.
+//
+// Suricata's content inspection backtracks: every occurrence of a step
+// with a relative step after it is tried in turn, so in ET 2025185
+// (content "<", then ".length", then a relative pcre) the pcre ran from
+// the end of each ".length" once for every "<" before it, up to the
+// recursion limit, although what follows ".length" depends only on where
+// it ended. The rest of a list is a pure function of (i, pos) while the
+// buffer, streamOff and the byte_extract variables stay the same: the
+// searches read nothing else (found and runes are caches), and the match
+// records are only kept from the path that matched, which a remembered
+// failure is not on. Lists with a byte_extract, whose variables change
+// during the inspection, are not remembered (useMemo).
+type failMemo struct {
+	gen   uint32
+	i     int32
+	pos   int32
+	steps int32
+}
+
+func failSlot(i, pos int) int {
+	return int((uint32(pos)*0x9e3779b1 + uint32(i)*0x85ebca6b) >> (32 - failBits))
 }
 
 // maxFound bounds the content steps per list whose searches are
@@ -162,10 +204,17 @@ func (s *scratch) inspectList(ops []op, buf []byte, streamOff int) bool {
 		// Wrapped: old entries must not pass for current ones.
 		s.found = [maxFound]foundMemo{}
 		s.runesGen = 0
+		s.fails = [failSlots]failMemo{}
 		s.gen = 1
 	}
 	if len(ops) == 0 {
 		return true
+	}
+	s.useMemo = !s.noMemo && len(buf) <= math.MaxInt32
+	for k := range ops {
+		if ops[k].kind == opByteExtract {
+			s.useMemo = false
+		}
 	}
 	return s.inspect(ops, 0, buf, 0, streamOff) == inspMatch
 }
@@ -177,7 +226,34 @@ func (s *scratch) record(o *op, start, end int, n int) {
 }
 
 // inspect evaluates ops[i:] with prev the end of the previous match.
+// A failure is remembered (failMemo) and, when the same step is asked
+// again at the same cursor, given again at once with the recursion steps
+// it took added, so the recursion limit ends the inspection exactly
+// where it would have.
 func (s *scratch) inspect(ops []op, i int, buf []byte, prev int, streamOff int) int {
+	if !s.useMemo || prev < 0 || prev > math.MaxInt32 {
+		return s.inspectStep(ops, i, buf, prev, streamOff)
+	}
+	m := &s.fails[failSlot(i, prev)]
+	if m.gen == s.gen && int(m.i) == i && int(m.pos) == prev {
+		if s.recursion+int(m.steps) > recursionLimit {
+			// Inspecting again would have stopped at the limit.
+			s.recursion = recursionLimit + 1
+			return inspDiscontinue
+		}
+		s.recursion += int(m.steps)
+		return inspNoMatch
+	}
+	before := s.recursion
+	r := s.inspectStep(ops, i, buf, prev, streamOff)
+	if r == inspNoMatch {
+		*m = failMemo{gen: s.gen, i: int32(i), pos: int32(prev), steps: int32(s.recursion - before)}
+	}
+	return r
+}
+
+// inspectStep is inspect without the memo.
+func (s *scratch) inspectStep(ops []op, i int, buf []byte, prev int, streamOff int) int {
 	s.recursion++
 	if s.recursion > recursionLimit {
 		return inspDiscontinue

@@ -178,11 +178,18 @@ func failSlot(i, pos int) int {
 // remembered; later steps search every time.
 const maxFound = 32
 
-// foundMemo: the first occurrence of the step's pattern at or after from
-// that ends at or before limit is at pos (-1: there is none).
+// maxOcc bounds the occurrences remembered per step.
+const maxOcc = 256
+
+// foundMemo: occ[:n] are the first n occurrences, in order, of the step's
+// pattern that start at or after from and end at or before limit; done:
+// there are no others.
 type foundMemo struct {
-	gen              uint32
-	from, limit, pos int
+	gen         uint32
+	n           int32
+	done        bool
+	from, limit int
+	occ         [maxOcc]int32
 }
 
 // Results of inspecting a list from some step on: match, no match (an
@@ -526,39 +533,73 @@ func (s *scratch) pcreFind(p *pcreProg, buf []byte, base, from int) (int, int, b
 }
 
 // find returns the first occurrence of step i's pattern in buf[start:depth]
-// (an index into buf), or -1. The answer is the same as searching, but a
-// search that an earlier one of the same step already answered is not
-// repeated: it is, when it starts at or after that one and before the
-// occurrence found, or ends within the range found empty. Without this, a
-// relative content tried after each of many occurrences of the step
-// before it rescans the rest of the buffer each time.
+// (an index into buf), or -1. The answer is the same as searching, but
+// what earlier searches of the same step found is not searched again:
+// they are remembered as a list of occurrences from some start on
+// (foundMemo), extended while the searches go on from just after the
+// last occurrence with the same end. Without this, a relative content
+// tried after each of many occurrences of the step before it rescans the
+// rest of the buffer each time: in ET 2025185 the ".length" after every
+// "<" of a script.
 func (s *scratch) find(i int, o *op, buf []byte, start, depth int) int {
-	var f *foundMemo
-	if i < maxFound {
-		f = &s.found[i]
-		if f.gen == s.gen && start >= f.from {
-			switch {
-			case f.pos >= start:
-				// The first occurrence at or after start within
-				// limit; within depth, or there is none (an earlier
-				// end would be an earlier occurrence).
-				if f.pos+len(o.pat) <= depth {
-					return f.pos
-				}
-				if depth <= f.limit {
-					return -1
-				}
-			case f.pos < 0 && depth <= f.limit:
-				return -1
+	if i >= maxFound || len(buf) > math.MaxInt32 {
+		return offsetIndex(buf, start, depth, o)
+	}
+	f := &s.found[i]
+	if f.gen == s.gen && start >= f.from {
+		occ := f.occ[:f.n]
+		// k: the first remembered occurrence at or after start.
+		k, hi := 0, len(occ)
+		for k < hi {
+			h := int(uint(k+hi) >> 1)
+			if int(occ[h]) < start {
+				k = h + 1
+			} else {
+				hi = h
 			}
 		}
+		switch {
+		case k < len(occ):
+			// The first occurrence at or after start ending within
+			// limit: within depth, or there is none (an earlier end
+			// would be an earlier occurrence).
+			if p := int(occ[k]); p+len(o.pat) <= depth {
+				return p
+			}
+			return -1
+		case f.done && depth <= f.limit:
+			return -1
+		case f.n == maxOcc && depth == f.limit:
+			// Beyond what is remembered: keep the list for the
+			// searches that start within it.
+			return offsetIndex(buf, start, depth, o)
+		case !f.done && depth == f.limit && (k == 0 && start == f.from || k > 0 && start <= int(occ[k-1])+1):
+			// Every occurrence before start is in the list: the
+			// next one found continues it.
+			pos := offsetIndex(buf, start, depth, o)
+			if pos < 0 {
+				f.done = true
+			} else if f.n < maxOcc {
+				f.occ[f.n] = int32(pos)
+				f.n++
+			}
+			return pos
+		}
 	}
+	pos := offsetIndex(buf, start, depth, o)
+	f.gen, f.from, f.limit, f.n, f.done = s.gen, start, depth, 0, pos < 0
+	if pos >= 0 {
+		f.occ[0] = int32(pos)
+		f.n = 1
+	}
+	return pos
+}
+
+// offsetIndex is index over buf[start:depth], as an index into buf.
+func offsetIndex(buf []byte, start, depth int, o *op) int {
 	pos := index(buf[start:depth], o.pat, o.nocase)
 	if pos >= 0 {
 		pos += start
-	}
-	if f != nil {
-		*f = foundMemo{gen: s.gen, from: start, limit: depth, pos: pos}
 	}
 	return pos
 }

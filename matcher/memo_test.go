@@ -169,3 +169,41 @@ func BenchmarkFailMemo(b *testing.B) {
 		}
 	}
 }
+
+// TestFindOccurrences checks scratch.find against a fresh search over
+// the sequences of searches inspection makes: a search, then searches
+// from one byte after each occurrence found with the same end, restarted
+// from other places; with more occurrences than are remembered.
+func TestFindOccurrences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var s scratch
+	for range 300 {
+		buf := make([]byte, rng.IntN(3*maxOcc))
+		for i := range buf {
+			buf[i] = "aAb"[rng.IntN(3)]
+		}
+		o := &op{kind: opContent, pat: []byte("aab")[:1+rng.IntN(3)], nocase: rng.IntN(2) == 0}
+		s.inspectList(nil, buf, 0) // a new list: forget earlier searches
+		for range 10 {
+			start := rng.IntN(len(buf) + 1)
+			depth := len(buf)
+			if rng.IntN(4) == 0 {
+				depth = start + rng.IntN(len(buf)-start+1)
+			}
+			for start <= depth {
+				want := naiveIndex(buf[start:depth], o.pat, o.nocase)
+				if want >= 0 {
+					want += start
+				}
+				got := s.find(0, o, buf, start, depth)
+				if got != want {
+					t.Fatalf("find(%q in %q[%d:%d]) = %d, want %d", o.pat, buf, start, depth, got, want)
+				}
+				if got < 0 {
+					break
+				}
+				start = got + 1
+			}
+		}
+	}
+}

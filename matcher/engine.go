@@ -1298,22 +1298,34 @@ func (sc *scanner) finish(p *pcaps.Packet, fs *flowState) {
 	kept := 0
 	for i := range sc.queue {
 		c := &sc.queue[i]
-		if !sc.thresholdOK(c.r, p) {
-			continue
-		}
-		if kept >= sc.e.cfg.PacketAlertMax {
+		keep, stop := sc.admit(c.r, p, &kept)
+		if stop {
 			break
 		}
-		kept++
-		sc.stats.Alerts++
-		sc.stats.PerSID[c.r.sid]++
-		if sc.prof != nil {
-			sc.prof[c.r.idx].Alerts++
-		}
-		if sc.emit != nil {
+		if keep && sc.emit != nil {
 			sc.emit(sc.makeAlert(p, c))
 		}
 	}
+}
+
+// admit decides one of a packet's queued alerts, taken in rule order:
+// thresholds first, then packet-alert-max (kept counts the alerts already
+// taken). A kept alert is counted. stop means the packet is full: the
+// remaining alerts are dropped and their thresholds left untouched.
+func (sc *scanner) admit(r *rule, p *pcaps.Packet, kept *int) (keep, stop bool) {
+	if !sc.thresholdOK(r, p) {
+		return false, false
+	}
+	if *kept >= sc.e.cfg.PacketAlertMax {
+		return false, true
+	}
+	*kept++
+	sc.stats.Alerts++
+	sc.stats.PerSID[r.sid]++
+	if sc.prof != nil {
+		sc.prof[r.idx].Alerts++
+	}
+	return true, false
 }
 
 func (sc *scanner) thresholdOK(r *rule, p *pcaps.Packet) bool {

@@ -295,17 +295,12 @@ func (m *merger) group(cands []queued) {
 	kept := 0
 	for _, c := range cands {
 		m.pk.Time, m.pk.SrcIP, m.pk.DstIP = c.a.Time, c.a.SrcIP, c.a.DstIP
-		if !sc.thresholdOK(c.r, &m.pk) {
-			continue
-		}
-		if kept >= m.e.cfg.PacketAlertMax {
+		keep, stop := sc.admit(c.r, &m.pk, &kept)
+		if stop {
 			break
 		}
-		kept++
-		sc.stats.Alerts++
-		sc.stats.PerSID[c.r.sid]++
-		if sc.prof != nil {
-			sc.prof[c.r.idx].Alerts++
+		if !keep {
+			continue
 		}
 		if c.a.FlowID != 0 {
 			c.a.FlowID = m.ids[c.a.FlowID]

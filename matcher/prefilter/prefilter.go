@@ -160,36 +160,28 @@ func (p *Prefilter) CandidatesWith(s *Scratch, extra []int32) []int32 {
 	out := s.out[:0]
 	a, h := p.always, s.hits
 	if len(extra) > 0 {
-		// Merge the hits with extra first, into the tail of out's
-		// backing array via a second scratch slice.
-		m := s.merge[:0]
-		for len(h) > 0 && len(extra) > 0 {
-			if h[0] < extra[0] {
-				m = append(m, h[0])
-				h = h[1:]
-			} else {
-				m = append(m, extra[0])
-				extra = extra[1:]
-			}
-		}
-		m = append(m, h...)
-		m = append(m, extra...)
-		s.merge = m
-		h = m
+		// Merge the hits with extra first, in a second scratch slice.
+		s.merge = mergeAscending(s.merge[:0], h, extra)
+		h = s.merge
 	}
-	for len(a) > 0 && len(h) > 0 {
-		if a[0] < h[0] {
-			out = append(out, a[0])
-			a = a[1:]
-		} else {
-			out = append(out, h[0])
-			h = h[1:]
-		}
-	}
-	out = append(out, a...)
-	out = append(out, h...)
+	out = mergeAscending(out, a, h)
 	s.out = out
 	return out
+}
+
+// mergeAscending appends the merge of the ascending lists a and b to dst.
+func mergeAscending(dst, a, b []int32) []int32 {
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] < b[0] {
+			dst = append(dst, a[0])
+			a = a[1:]
+		} else {
+			dst = append(dst, b[0])
+			b = b[1:]
+		}
+	}
+	dst = append(dst, a...)
+	return append(dst, b...)
 }
 
 // fold is ASCII case folding to lower case, the folding Suricata's

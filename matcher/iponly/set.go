@@ -25,6 +25,17 @@ type u128 struct{ hi, lo uint64 }
 
 func (a u128) less(b u128) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
 
+// compare orders addresses for slices.SortFunc and BinarySearchFunc.
+func (a u128) compare(b u128) int {
+	switch {
+	case a.less(b):
+		return -1
+	case b.less(a):
+		return 1
+	}
+	return 0
+}
+
 func (a u128) inc() u128 {
 	if a.lo == math.MaxUint64 {
 		return u128{a.hi + 1, 0}
@@ -101,15 +112,7 @@ func normalize(rs []rng) []rng {
 	if len(rs) == 0 {
 		return nil
 	}
-	slices.SortFunc(rs, func(a, b rng) int {
-		if a.lo.less(b.lo) {
-			return -1
-		}
-		if b.lo.less(a.lo) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rs, func(a, b rng) int { return a.lo.compare(b.lo) })
 	out := rs[:1]
 	for _, r := range rs[1:] {
 		last := &out[len(out)-1]

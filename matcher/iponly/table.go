@@ -47,15 +47,7 @@ func (p *pieces) lookup(k u128) []int32 {
 	if len(p.starts) == 0 {
 		return nil
 	}
-	i, found := slices.BinarySearchFunc(p.starts, k, func(s, k u128) int {
-		if s.less(k) {
-			return -1
-		}
-		if k.less(s) {
-			return 1
-		}
-		return 0
-	})
+	i, found := slices.BinarySearchFunc(p.starts, k, u128.compare)
 	if !found {
 		i--
 	}
@@ -87,15 +79,7 @@ func buildPieces(rules []int32, ranges [][]rng) pieces {
 			}
 		}
 	}
-	slices.SortFunc(evs, func(a, b event) int {
-		if a.at.less(b.at) {
-			return -1
-		}
-		if b.at.less(a.at) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(evs, func(a, b event) int { return a.at.compare(b.at) })
 	var p pieces
 	intern := map[string]uint32{}
 	single := map[int32]uint32{}

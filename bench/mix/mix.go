@@ -209,6 +209,12 @@ func (g *Generator) httpSession(c *pcapgen.Capture, cl, srv netip.Addr, host str
 	for i := range ex {
 		ex[i] = g.httpExchange(host, ua)
 	}
+	return g.conversation(c, cl, srv, port, ex)
+}
+
+// conversation adds a TCP session from a fresh client port of cl to
+// srv:port carrying ex, with random initial sequence numbers.
+func (g *Generator) conversation(c *pcapgen.Capture, cl, srv netip.Addr, port uint16, ex []pcapgen.Exchange) error {
 	_, err := c.AddConversation(pcapgen.Conversation{
 		Client:    netip.AddrPortFrom(cl, g.nextPort()),
 		Server:    netip.AddrPortFrom(srv, port),
@@ -317,15 +323,7 @@ func (g *Generator) tlsSession(c *pcapgen.Capture, cl, srv netip.Addr, host stri
 		}
 		ex = append(ex, pcapgen.Exchange{Request: tlsRecord(23, g.cut(g.bin, 100+g.r.IntN(900))), Response: resp})
 	}
-	_, err := c.AddConversation(pcapgen.Conversation{
-		Client:    netip.AddrPortFrom(cl, g.nextPort()),
-		Server:    netip.AddrPortFrom(srv, 443),
-		Exchanges: ex,
-		ClientISN: g.r.Uint32() | 1,
-		ServerISN: g.r.Uint32() | 1,
-		AckEvery:  g.opts.AckEvery,
-	})
-	return err
+	return g.conversation(c, cl, srv, 443, ex)
 }
 
 func (g *Generator) otherTCP(c *pcapgen.Capture, cl, srv netip.Addr) error {
@@ -339,15 +337,7 @@ func (g *Generator) otherTCP(c *pcapgen.Capture, cl, srv netip.Addr) error {
 	for k := 1 + g.r.IntN(6); k > 0; k-- {
 		ex = append(ex, pcapgen.Exchange{Request: g.cut(g.bin, 50+g.r.IntN(2000)), Response: g.cut(g.bin, 50+g.r.IntN(20000))})
 	}
-	_, err := c.AddConversation(pcapgen.Conversation{
-		Client:    netip.AddrPortFrom(cl, g.nextPort()),
-		Server:    netip.AddrPortFrom(srv, port),
-		Exchanges: ex,
-		ClientISN: g.r.Uint32() | 1,
-		ServerISN: g.r.Uint32() | 1,
-		AckEvery:  g.opts.AckEvery,
-	})
-	return err
+	return g.conversation(c, cl, srv, port, ex)
 }
 
 // dns adds a query for name and its answer (one A record).
